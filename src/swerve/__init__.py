@@ -1,0 +1,1 @@
+"""Swerve's command-line side: rule schema, validation, compilation and publishing."""

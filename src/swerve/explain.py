@@ -1,0 +1,69 @@
+"""``swerve explain``: one described request through the edge evaluator, with reasons."""
+
+import datetime
+import json
+import time
+import zoneinfo
+from typing import Any
+
+import msgspec
+from swerve_edge.context import build_attributes, request_attributes
+from swerve_edge.decide import decide
+from swerve_edge.ruleset import Ruleset
+
+
+class FlagExplanation(msgspec.Struct, kw_only=True):
+    """One flag's outcome for the described request."""
+
+    flag: str
+    variant: str
+    value: Any
+    reason: str
+    steps: list[str]
+
+
+def local_time(timezone: str | None, now: float) -> tuple[int | None, int | None]:
+    """Local hour and ISO weekday in ``timezone`` (None, None when unknown)."""
+    if not timezone:
+        return None, None
+    try:
+        moment = datetime.datetime.fromtimestamp(now, zoneinfo.ZoneInfo(timezone))
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return None, None
+    return moment.hour, moment.isoweekday()
+
+
+def explain(
+    ruleset: Ruleset,
+    url: str,
+    headers: dict[str, str],
+    cf: dict[str, Any],
+    user_id: str | None,
+    anonymous_id: str,
+    user_attributes: dict[str, Any],
+    behavior: dict[str, Any],
+    now: float | None = None,
+    exposures: dict[str, str] | None = None,
+) -> list[FlagExplanation]:
+    """Decide every in-scope flag for the described request and keep each reason chain."""
+    now = time.time() if now is None else now
+    hour, weekday = local_time(cf.get("timezone"), now)
+    request = request_attributes(url, "GET", {k.lower(): v for k, v in headers.items()}, cf, hour, weekday)
+    attributes = build_attributes(request, anonymous_id, user_id, user_attributes, behavior)
+    trace: dict[str, list[str]] = {}
+    decisions = decide(ruleset, attributes, now, exposures, trace)
+    return [
+        FlagExplanation(flag=d.flag, variant=d.variant, value=d.value, reason=d.describe(), steps=trace.get(d.flag, []))
+        for d in decisions
+    ]
+
+
+def render(explanations: list[FlagExplanation], as_json: bool) -> str:
+    """Text for people, or one JSON array for machines."""
+    if as_json:
+        return json.dumps([msgspec.to_builtins(e) for e in explanations], indent=2)
+    lines = []
+    for e in explanations:
+        lines.append(f"{e.flag}: {e.variant}  ({e.reason})  value={json.dumps(e.value)}")
+        lines.extend(f"    - {step}" for step in e.steps)
+    return "\n".join(lines) if lines else "no flag is in scope for this request"

@@ -1,0 +1,139 @@
+"""The rule source format, as msgspec Structs decoded strictly.
+
+Rule files are YAML with three top-level mappings: ``flags``, ``segments`` and
+``events``, each keyed by name. Any number of files are merged. Every Struct forbids
+unknown fields; ``docs/rules.md`` documents each field and ``swerve schema`` exports a
+JSON Schema for editors.
+"""
+
+import datetime
+from typing import Annotated, Any
+
+import msgspec
+
+Name = Annotated[str, msgspec.Meta(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")]
+Percent = Annotated[float, msgspec.Meta(ge=0, le=100)]
+Condition = dict[str, Any]
+
+
+class _Strict(msgspec.Struct, forbid_unknown_fields=True, kw_only=True, omit_defaults=True):
+    pass
+
+
+class HtmlOp(_Strict, kw_only=True):
+    """One change to the page, applied by HTMLRewriter to every element ``selector`` matches.
+
+    Exactly one action field is set. Content for ``append``, ``prepend``, ``before``,
+    ``after``, ``replace`` and ``set_html`` is HTML; ``set_text`` is escaped text.
+    """
+
+    selector: str
+    set_html: str | None = None
+    set_text: str | None = None
+    set_attribute: dict[str, str] | None = None
+    remove_attribute: str | None = None
+    add_class: str | None = None
+    remove_class: str | None = None
+    append: str | None = None
+    prepend: str | None = None
+    before: str | None = None
+    after: str | None = None
+    replace: str | None = None
+    remove: bool = False
+
+
+ACTIONS = tuple(f for f in HtmlOp.__struct_fields__ if f != "selector")
+
+
+class Variant(_Strict, kw_only=True):
+    """What a visitor in this variant gets: a value for client code and page changes."""
+
+    value: Any = None
+    description: str = ""
+    html: list[HtmlOp] = []
+    serve_path: str | None = None
+
+
+class Rollout(_Strict, kw_only=True):
+    """Weighted split (percent per variant, summing to 100) of ``coverage`` percent of visitors."""
+
+    weights: dict[str, Percent]
+    coverage: Percent = 100
+
+
+class Rule(_Strict, kw_only=True):
+    """A targeting rule: when the condition and all segments match, serve a variant or a rollout."""
+
+    description: str = ""
+    when: Condition | None = None
+    segments: list[str] = []
+    variant: str | None = None
+    rollout: Rollout | None = None
+
+
+class Prerequisite(_Strict, kw_only=True):
+    """Another flag that must have one of ``variants`` for this flag to be evaluated."""
+
+    flag: str
+    variants: list[str]
+
+
+class Schedule(_Strict, kw_only=True):
+    """When the flag's rules apply; outside it the default variant is served."""
+
+    start: datetime.datetime | None = None
+    end: datetime.datetime | None = None
+
+
+class Flag(_Strict, kw_only=True):
+    """A feature flag or experiment."""
+
+    description: str = ""
+    owner: str | None = None
+    expires: datetime.date | None = None
+    variants: dict[Name, Variant]
+    default: str
+    kill_switch: bool = False
+    prerequisites: list[Prerequisite] = []
+    schedule: Schedule | None = None
+    paths: list[str] = []
+    rules: list[Rule] = []
+    rollout_key: str = "user.anonymous_id"
+    seed: str | None = None
+    max_exposure: Percent | None = None
+    client: bool = False
+    sticky: bool = True
+
+
+class Segment(_Strict, kw_only=True):
+    """A named, reusable audience: a condition and/or other segments, all of which must match."""
+
+    description: str = ""
+    when: Condition | None = None
+    segments: list[str] = []
+
+
+class Event(_Strict, kw_only=True):
+    """A behavior event counted per visitor, from request matches or client posts."""
+
+    description: str = ""
+    path: str | None = None
+    query: dict[str, str] = {}
+    referrer: str | None = None
+    client: bool = False
+
+
+class RuleFile(_Strict, kw_only=True):
+    """One YAML file under ``rules/``."""
+
+    flags: dict[Name, Flag] = {}
+    segments: dict[Name, Segment] = {}
+    events: dict[Name, Event] = {}
+
+
+def json_schema() -> dict[str, Any]:
+    """The JSON Schema of a rule file, for editor completion and checks."""
+    schema = msgspec.json.schema(RuleFile)
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "Swerve rule file"
+    return schema

@@ -1,0 +1,254 @@
+"""Loading rule files into one RuleSet and checking everything a decision depends on.
+
+Schema errors come from strict decoding (``decoding``); this module adds the checks
+that need the whole set: references, cycles, weights, regexes, selectors, attribute
+paths and flag hygiene (owner, expiry).
+"""
+
+import datetime
+import difflib
+from collections.abc import Iterable
+
+from .condition_check import check_attribute, check_condition, regex_problem
+from .decoding import decode_source
+from .diagnostics import Diagnostic, Path
+from .html_selectors import selector_problem
+from .model import Located, RuleSet
+from .schema import ACTIONS, Event, Flag, Rule, Segment, Variant
+from .sources import Source, read_source, rule_files
+
+
+class Checker:
+    """Collects findings for one RuleSet."""
+
+    def __init__(self, rules: RuleSet, today: datetime.date, strict: bool) -> None:
+        self.rules = rules
+        self.today = today
+        self.strict = strict
+        self.found: list[Diagnostic] = []
+
+    def error(self, source: Source, path: Path, message: str) -> None:
+        self.found.append(Diagnostic(file=source.file, line=source.line(path), path=path, message=message))
+
+    def warn(self, source: Source, path: Path, message: str) -> None:
+        severity = "error" if self.strict else "warning"
+        self.found.append(
+            Diagnostic(file=source.file, line=source.line(path), path=path, message=message, severity=severity)
+        )
+
+    def condition(self, source: Source, path: Path, condition: object) -> None:
+        check_condition(condition, lambda p, m: self.error(source, p, m), set(self.rules.events), path)
+
+    def segment_refs(self, source: Source, path: Path, names: Iterable[str]) -> None:
+        for i, name in enumerate(names):
+            if name not in self.rules.segments:
+                self.error(source, (*path, i), f"unknown segment `{name}`{_suggest(name, self.rules.segments)}")
+
+    def run(self) -> list[Diagnostic]:
+        for name, located in self.rules.events.items():
+            assert isinstance(located.value, Event)
+            self.event(name, located.source, located.value)
+        for name, located in self.rules.segments.items():
+            assert isinstance(located.value, Segment)
+            self.segment(name, located.source, located.value)
+        for name, located in self.rules.flags.items():
+            assert isinstance(located.value, Flag)
+            self.flag(name, located.source, located.value)
+        self.cycles("segments", {n: list(s.value.segments) for n, s in self.rules.segments.items()})
+        self.cycles("flags", {n: [p.flag for p in f.value.prerequisites] for n, f in self.rules.flags.items()})
+        return self.found
+
+    def event(self, name: str, source: Source, event: Event) -> None:
+        base = ("events", name)
+        if not (event.path or event.query or event.referrer or event.client):
+            self.error(source, base, "an event needs path, query or referrer to match, or client: true")
+        for field, pattern in (("path", event.path), ("referrer", event.referrer)):
+            problem = pattern is not None and regex_problem(pattern)
+            if problem:
+                self.error(source, (*base, field), problem)
+        for param, pattern in event.query.items():
+            problem = regex_problem(pattern)
+            if problem:
+                self.error(source, (*base, "query", param), problem)
+
+    def segment(self, name: str, source: Source, segment: Segment) -> None:
+        base = ("segments", name)
+        if segment.when is None and not segment.segments:
+            self.error(source, base, "a segment needs `when` or `segments`")
+        if segment.when is not None:
+            self.condition(source, (*base, "when"), segment.when)
+        self.segment_refs(source, (*base, "segments"), segment.segments)
+
+    def flag(self, name: str, source: Source, flag: Flag) -> None:
+        base = ("flags", name)
+        variants = flag.variants
+        if not variants:
+            self.error(source, (*base, "variants"), "a flag needs at least one variant")
+        if flag.default not in variants:
+            self.error(
+                source, (*base, "default"), f"unknown variant `{flag.default}`{_suggest(flag.default, variants)}"
+            )
+        for vname, variant in variants.items():
+            self.variant(source, (*base, "variants", vname), variant)
+        for i, prerequisite in enumerate(flag.prerequisites):
+            path = (*base, "prerequisites", i)
+            other = self.rules.flags.get(prerequisite.flag)
+            if other is None:
+                self.error(
+                    source,
+                    (*path, "flag"),
+                    f"unknown flag `{prerequisite.flag}`{_suggest(prerequisite.flag, self.rules.flags)}",
+                )
+                continue
+            other_variants = other.value.variants
+            for j, wanted in enumerate(prerequisite.variants):
+                if wanted not in other_variants:
+                    self.error(source, (*path, "variants", j), f"flag `{prerequisite.flag}` has no variant `{wanted}`")
+        if flag.schedule is not None:
+            self.schedule(source, (*base, "schedule"), flag)
+        for i, pattern in enumerate(flag.paths):
+            if not pattern.startswith("/"):
+                self.error(source, (*base, "paths", i), f"path pattern {pattern!r} must start with /")
+        problem = check_attribute(flag.rollout_key, set(self.rules.events))
+        if problem:
+            self.error(source, (*base, "rollout_key"), problem)
+        for i, rule in enumerate(flag.rules):
+            self.rule(source, (*base, "rules", i), flag, rule)
+        if flag.owner is None:
+            self.warn(source, base, "flag has no owner")
+        if flag.expires is None:
+            self.warn(source, base, "flag has no expiry date (expires:)")
+        elif flag.expires < self.today:
+            self.warn(source, (*base, "expires"), f"flag expired on {flag.expires.isoformat()}: remove it or extend it")
+
+    def variant(self, source: Source, path: Path, variant: Variant) -> None:
+        for i, op in enumerate(variant.html):
+            here = (*path, "html", i)
+            actions = [a for a in ACTIONS if getattr(op, a) not in (None, False)]
+            if len(actions) != 1:
+                self.error(source, here, f"set exactly one action ({', '.join(ACTIONS)}), found {len(actions)}")
+            problem = selector_problem(op.selector)
+            if problem:
+                self.error(source, (*here, "selector"), problem)
+            if op.set_attribute is not None and len(op.set_attribute) != 1:
+                self.error(source, (*here, "set_attribute"), "set_attribute takes one `name: value` pair")
+        if variant.serve_path is not None and not variant.serve_path.startswith("/"):
+            self.error(source, (*path, "serve_path"), "serve_path must start with /")
+
+    def schedule(self, source: Source, path: Path, flag: Flag) -> None:
+        schedule = flag.schedule
+        for field in ("start", "end"):
+            moment = getattr(schedule, field)
+            if moment is not None and moment.tzinfo is None:
+                self.error(source, (*path, field), "give a time zone, for example 2026-12-01T09:00:00Z")
+        if (
+            schedule.start
+            and schedule.end
+            and schedule.start.tzinfo
+            and schedule.end.tzinfo
+            and schedule.end <= schedule.start
+        ):
+            self.error(source, (*path, "end"), "end must be after start")
+
+    def rule(self, source: Source, path: Path, flag: Flag, rule: Rule) -> None:
+        if (rule.variant is None) == (rule.rollout is None):
+            self.error(source, path, "a rule serves exactly one of `variant` or `rollout`")
+        if rule.variant is not None and rule.variant not in flag.variants:
+            self.error(
+                source, (*path, "variant"), f"unknown variant `{rule.variant}`{_suggest(rule.variant, flag.variants)}"
+            )
+        if rule.when is not None:
+            self.condition(source, (*path, "when"), rule.when)
+        self.segment_refs(source, (*path, "segments"), rule.segments)
+        if rule.rollout is not None:
+            weights = rule.rollout.weights
+            for vname in weights:
+                if vname not in flag.variants:
+                    self.error(
+                        source,
+                        (*path, "rollout", "weights", vname),
+                        f"unknown variant `{vname}`{_suggest(vname, flag.variants)}",
+                    )
+            total = sum(weights.values())
+            if abs(total - 100) > 1e-9:
+                self.error(source, (*path, "rollout", "weights"), f"weights sum to {total:g}, expected 100")
+
+    def cycles(self, section: str, edges: dict[str, list[str]]) -> None:
+        state: dict[str, int] = {}
+        reported: set[frozenset[str]] = set()
+
+        def visit(node: str, stack: list[str]) -> None:
+            state[node] = 1
+            for nxt in edges.get(node, []):
+                if nxt not in edges:
+                    continue
+                if state.get(nxt) == 1:
+                    cycle = [*stack[stack.index(nxt) :], nxt]
+                    key = frozenset(cycle)
+                    if key not in reported:
+                        reported.add(key)
+                        located = getattr(self.rules, section)[nxt]
+                        field = "segments" if section == "segments" else "prerequisites"
+                        kind = "segment" if section == "segments" else "prerequisite"
+                        self.error(located.source, (section, nxt, field), f"{kind} cycle: {' -> '.join(cycle)}")
+                elif state.get(nxt) is None:
+                    visit(nxt, [*stack, nxt])
+            state[node] = 2
+
+        for node in sorted(edges):
+            if node not in state:
+                visit(node, [node])
+
+
+def _suggest(name: str, known: Iterable[str]) -> str:
+    close = difflib.get_close_matches(name, list(known), n=1)
+    return f" (did you mean `{close[0]}`?)" if close else ""
+
+
+def load_rules(paths: list[str]) -> tuple[RuleSet, list[Diagnostic]]:
+    """Read, decode and merge every rule file under ``paths``; duplicates across files are errors."""
+    rules = RuleSet()
+    found: list[Diagnostic] = []
+    files = rule_files(paths)
+    if not files:
+        found.append(Diagnostic(file=", ".join(paths) or ".", line=None, path=(), message="no .yaml rule files found"))
+    for file in files:
+        source, problems = read_source(file)
+        found.extend(problems)
+        if source is None:
+            continue
+        decoded, problems = decode_source(source)
+        found.extend(problems)
+        for section, entries in decoded.items():
+            target: dict[str, Located] = getattr(rules, section)
+            for name, value in entries.items():
+                if name in target:
+                    first = target[name].source
+                    path = (section, name)
+                    where = f"{first.file}:{first.line(path)}"
+                    found.append(
+                        Diagnostic(
+                            file=source.file,
+                            line=source.line(path),
+                            path=path,
+                            message=f"duplicate {section[:-1]} `{name}` (first defined in {where})",
+                        )
+                    )
+                    continue
+                target[name] = Located(name=name, source=source, value=value)
+    return rules, found
+
+
+def validate(
+    paths: list[str], today: datetime.date | None = None, strict: bool = False
+) -> tuple[RuleSet, list[Diagnostic]]:
+    """Load and check rules; the RuleSet is only safe to compile when no finding is an error."""
+    rules, found = load_rules(paths)
+    found.extend(Checker(rules, today or datetime.date.today(), strict).run())
+    found.sort(key=lambda d: (d.file, d.line or 0, d.message))
+    return rules, found
+
+
+def has_errors(found: Iterable[Diagnostic]) -> bool:
+    """True when any finding is an error."""
+    return any(d.severity == "error" for d in found)

@@ -1,0 +1,148 @@
+"""A compiled ruleset document turned into evaluation objects, once per version.
+
+The CLI writes the document (see ``docs/rules.md``, "Compiled format"); this module
+reads it at the edge. Everything that can be decided before a request is decided
+here: conditions become closures, rollout seeds become FNV states, path scopes
+become compiled regexes, schedules are epoch seconds.
+"""
+
+import re
+from collections.abc import Callable
+
+from .bucketing import SeededHash
+from .conditions import Predicate, compile_condition, path_getter
+
+FORMAT = 1
+
+
+class RulesetError(ValueError):
+    """The document is not a compiled Swerve ruleset this edge can read."""
+
+
+class Variant:
+    """One variant: the client value, its HTML operations and an optional origin path."""
+
+    __slots__ = ("index", "key", "ops", "serve_path", "value")
+
+    def __init__(self, index: int, spec: dict) -> None:
+        self.index = index
+        self.key: str = spec["key"]
+        self.value = spec.get("value")
+        self.ops: list[list] = spec.get("ops", [])
+        self.serve_path: str | None = spec.get("serve_path")
+
+
+class Rule:
+    """One targeting rule: a condition and segments leading to a variant or a rollout."""
+
+    __slots__ = ("index", "live", "ranges", "rollout", "segments", "targets_bots", "variant", "when")
+
+    def __init__(self, index: int, spec: dict, segment_index: dict[str, int]) -> None:
+        self.index = index
+        when = spec.get("when")
+        self.when: Predicate | None = compile_condition(when) if when else None
+        self.segments: tuple[int, ...] = tuple(segment_index[name] for name in spec.get("segments", ()))
+        self.variant: str | None = spec.get("variant")
+        rollout = spec.get("rollout")
+        self.rollout: tuple[str, ...] | None = tuple(rollout["variants"]) if rollout else None
+        self.ranges: tuple[tuple[float, float], ...] = tuple(tuple(r) for r in rollout["ranges"]) if rollout else ()
+        # Variants a sticky visitor may keep: a rollout that gives one no share ends it.
+        pairs = zip(self.rollout or (), self.ranges, strict=True)
+        self.live: frozenset[str] = frozenset(v for v, (a, b) in pairs if b > a)
+        self.targets_bots: bool = bool(spec.get("targets_bots"))
+
+
+class Flag:
+    """A flag ready to decide: everything precomputed from its compiled spec."""
+
+    __slots__ = (
+        "client",
+        "default",
+        "end",
+        "hasher",
+        "key",
+        "killed",
+        "paths",
+        "prerequisites",
+        "rollout_key",
+        "rollout_key_path",
+        "rules",
+        "start",
+        "sticky",
+        "variants",
+    )
+
+    def __init__(self, spec: dict, segment_index: dict[str, int]) -> None:
+        self.key: str = spec["key"]
+        self.variants: dict[str, Variant] = {v["key"]: Variant(i, v) for i, v in enumerate(spec["variants"])}
+        self.default: str = spec["default"]
+        self.killed: bool = bool(spec.get("killed"))
+        schedule = spec.get("schedule") or {}
+        self.start: float | None = schedule.get("start")
+        self.end: float | None = schedule.get("end")
+        self.prerequisites: tuple[tuple[str, frozenset[str]], ...] = tuple(
+            (p["flag"], frozenset(p["variants"])) for p in spec.get("prerequisites", ())
+        )
+        paths = spec.get("paths")
+        self.paths: Callable[[str], object] | None = re.compile(paths).match if paths else None
+        self.rules: tuple[Rule, ...] = tuple(Rule(i, r, segment_index) for i, r in enumerate(spec.get("rules", ())))
+        self.rollout_key_path: str = spec.get("rollout_key", "user.anonymous_id")
+        self.rollout_key = path_getter(self.rollout_key_path)
+        self.hasher = SeededHash(spec.get("seed", self.key))
+        self.client: bool = bool(spec.get("client"))
+        self.sticky: bool = spec.get("sticky", True)
+
+
+class Segment:
+    """A named condition, possibly built on earlier segments (the compiler orders them)."""
+
+    __slots__ = ("name", "requires", "when")
+
+    def __init__(self, spec: dict, segment_index: dict[str, int]) -> None:
+        self.name: str = spec["name"]
+        when = spec.get("when")
+        self.when: Predicate | None = compile_condition(when) if when else None
+        self.requires: tuple[int, ...] = tuple(segment_index[name] for name in spec.get("segments", ()))
+
+
+class Event:
+    """A behavior event counted when a request's path, query or referrer matches."""
+
+    __slots__ = ("client", "name", "path", "query", "referrer")
+
+    def __init__(self, spec: dict) -> None:
+        self.name: str = spec["name"]
+        self.path = re.compile(spec["path"]).search if spec.get("path") else None
+        self.query = tuple((k, re.compile(v).search) for k, v in sorted(spec.get("query", {}).items()))
+        self.referrer = re.compile(spec["referrer"]).search if spec.get("referrer") else None
+        self.client: bool = bool(spec.get("client"))
+
+
+class Ruleset:
+    """The evaluation objects of one compiled ruleset version."""
+
+    __slots__ = ("content_hash", "events", "flags", "prerequisite_keys", "segments")
+
+    def __init__(
+        self, flags: tuple[Flag, ...], segments: tuple[Segment, ...], events: tuple[Event, ...], content_hash: str
+    ) -> None:
+        self.flags = flags
+        self.segments = segments
+        self.events = events
+        self.content_hash = content_hash
+        self.prerequisite_keys = frozenset(p for flag in flags for p, _ in flag.prerequisites)
+
+
+def load_ruleset(document: dict) -> Ruleset:
+    """Build evaluation objects from a decoded compiled document; RulesetError if it is not one."""
+    if type(document) is not dict or document.get("format") != FORMAT:
+        raise RulesetError(f"not a Swerve ruleset of format {FORMAT}")
+    try:
+        segment_specs = document.get("segments", [])
+        segment_index = {spec["name"]: i for i, spec in enumerate(segment_specs)}
+        segments = tuple(Segment(spec, segment_index) for spec in segment_specs)
+        flags = tuple(Flag(spec, segment_index) for spec in document.get("flags", []))
+        events = tuple(Event(spec) for spec in document.get("events", []))
+    except (KeyError, TypeError, ValueError, AttributeError, re.error) as exc:
+        raise RulesetError(f"corrupt ruleset: {exc!r}") from exc
+    return Ruleset(flags, segments, events, str(document.get("hash", "")))
