@@ -7,7 +7,7 @@ import yaml
 from conftest import ROOT
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from swerve_edge.bucketing import SeededHash, bucket_ranges, choose_variation
+from swerve_edge.bucketing import SeedBatch, bucket_ranges, choose_variation, seed_state
 from swerve_edge.conditions import compile_condition
 from swerve_edge.decide import decide
 from swerve_edge.ruleset import load_ruleset
@@ -109,11 +109,11 @@ def test_same_context_same_decision(context: dict) -> None:
 def test_rollout_split_within_one_point_over_100k_ids(seed: str, prefix: str) -> None:
     weights = [0.1, 0.3, 0.6]
     ranges = bucket_ranges(3, 1, weights)
-    hasher = SeededHash(seed)
+    hasher = SeedBatch([seed_state(seed)])
     counts = [0, 0, 0]
     n = 100_000
     for i in range(n):
-        counts[choose_variation(hasher(f"{prefix}{i:x}-visitor"), ranges)] += 1
+        counts[choose_variation(hasher(f"{prefix}{i:x}-visitor")[0], ranges)] += 1
     for count, weight in zip(counts, weights, strict=True):
         assert abs(count / n - weight) <= 0.01, (counts, seed, prefix)
 

@@ -44,7 +44,17 @@ class Decision(NamedTuple):
 class _Request:
     """Per-request memo shared by all flags: segment results and chosen variants."""
 
-    __slots__ = ("attributes", "chosen", "exposures", "is_bot", "now", "segment_results", "segments")
+    __slots__ = (
+        "attributes",
+        "batches",
+        "buckets",
+        "chosen",
+        "exposures",
+        "is_bot",
+        "now",
+        "segment_results",
+        "segments",
+    )
 
     def __init__(self, ruleset: Ruleset, attributes: dict, now: float, exposures: dict) -> None:
         self.attributes = attributes
@@ -53,8 +63,27 @@ class _Request:
         self.segments = ruleset.segments
         self.segment_results: list[bool | None] = [None] * len(ruleset.segments)
         self.chosen: dict[str, str] = {}
+        self.batches = ruleset.batches
+        self.buckets: dict[str, list[float] | None] = {}
         request = attributes.get("request")
         self.is_bot = type(request) is dict and request.get("bot") is True
+
+    def bucket(self, flag: Flag) -> float | None:
+        """This visitor's bucket for ``flag``; None without a rollout key value.
+
+        The first call for a rollout key hashes the id under every flag's seed at once.
+        """
+        path = flag.rollout_key_path
+        if path in self.buckets:
+            values = self.buckets[path]
+        else:
+            raw = flag.rollout_key(self.attributes)
+            if raw is None or raw == "":
+                values = None
+            else:
+                values = self.batches[path](raw if type(raw) is str else to_string(raw))
+            self.buckets[path] = values
+        return None if values is None else values[flag.lane]
 
     def segment(self, index: int) -> bool:
         result = self.segment_results[index]
@@ -127,7 +156,6 @@ def _decide_flag(flag: Flag, state: _Request, steps: list[str] | None) -> Decisi
             if steps is not None:
                 steps.append(f"prerequisite {prerequisite} is {got!r}, needs one of {sorted(allowed)}: default variant")
             return _fallback(flag, PREREQUISITE)
-    bucket = None
     for rule in flag.rules:
         number = rule.index + 1
         if state.is_bot and not rule.targets_bots:
@@ -152,13 +180,11 @@ def _decide_flag(flag: Flag, state: _Request, steps: list[str] | None) -> Decisi
             if steps is not None:
                 steps.append(f"rule {number}: sticky rollout, visitor saw {seen} before")
             return Decision(flag.key, seen, flag.variants[seen].value, STICKY, number)
+        bucket = state.bucket(flag)
         if bucket is None:
-            raw = flag.rollout_key(state.attributes)
-            if raw is None or raw == "":
-                if steps is not None:
-                    steps.append(f"rule {number}: no {flag.rollout_key_path} to bucket on")
-                continue
-            bucket = flag.hasher(raw if type(raw) is str else to_string(raw))
+            if steps is not None:
+                steps.append(f"rule {number}: no {flag.rollout_key_path} to bucket on")
+            continue
         chosen = choose_variation(bucket, rule.ranges)
         if chosen < 0:
             if steps is not None:

@@ -9,7 +9,7 @@ become compiled regexes, schedules are epoch seconds.
 import re
 from collections.abc import Callable
 
-from .bucketing import SeededHash
+from .bucketing import SeedBatch, seed_state
 from .conditions import Predicate, compile_condition, path_getter
 
 FORMAT = 1
@@ -59,14 +59,15 @@ class Flag:
         "client",
         "default",
         "end",
-        "hasher",
         "key",
         "killed",
+        "lane",
         "paths",
         "prerequisites",
         "rollout_key",
         "rollout_key_path",
         "rules",
+        "seed_state",
         "start",
         "sticky",
         "variants",
@@ -88,7 +89,9 @@ class Flag:
         self.rules: tuple[Rule, ...] = tuple(Rule(i, r, segment_index) for i, r in enumerate(spec.get("rules", ())))
         self.rollout_key_path: str = spec.get("rollout_key", "user.anonymous_id")
         self.rollout_key = path_getter(self.rollout_key_path)
-        self.hasher = SeededHash(spec.get("seed", self.key))
+        self.seed_state = seed_state(spec.get("seed", self.key))
+        # Position in the ruleset's SeedBatch for this rollout key (set by Ruleset).
+        self.lane = -1
         self.client: bool = bool(spec.get("client"))
         self.sticky: bool = spec.get("sticky", True)
 
@@ -121,7 +124,7 @@ class Event:
 class Ruleset:
     """The evaluation objects of one compiled ruleset version."""
 
-    __slots__ = ("content_hash", "events", "flags", "prerequisite_keys", "segments")
+    __slots__ = ("batches", "content_hash", "events", "flags", "prerequisite_keys", "segments")
 
     def __init__(
         self, flags: tuple[Flag, ...], segments: tuple[Segment, ...], events: tuple[Event, ...], content_hash: str
@@ -131,6 +134,14 @@ class Ruleset:
         self.events = events
         self.content_hash = content_hash
         self.prerequisite_keys = frozenset(p for flag in flags for p, _ in flag.prerequisites)
+        # One hash batch per rollout key attribute, over the flags that roll out on it.
+        states: dict[str, list[int]] = {}
+        for flag in flags:
+            if any(rule.rollout for rule in flag.rules):
+                lanes = states.setdefault(flag.rollout_key_path, [])
+                flag.lane = len(lanes)
+                lanes.append(flag.seed_state)
+        self.batches = {path: SeedBatch(lanes) for path, lanes in states.items()}
 
 
 def load_ruleset(document: dict) -> Ruleset:

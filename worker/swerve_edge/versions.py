@@ -8,12 +8,29 @@ _STRIP = re.compile(r"(^v|\+.*$)")
 _SPLIT = re.compile(r"[-.]")
 
 
+_CACHE: dict[object, str] = {}
+_CACHE_LIMIT = 4096
+
+
 def padded_version(value: object) -> str:
     """Turn ``"v1.2.3-rc.1+build"`` into a string whose ordering is the version ordering.
 
     Numeric parts are left-padded so ``"9" < "10"``; a release without a pre-release tag
     gets ``"~"`` (the largest printable ASCII) so ``1.0.0 > 1.0.0-beta``.
     """
+    # Many flags compare the same visitor's version: remember recent paddings (bounded).
+    cached = _CACHE.get(value) if type(value) is str else None
+    if cached is not None:
+        return cached
+    padded = _pad(value)
+    if type(value) is str:
+        if len(_CACHE) >= _CACHE_LIMIT:
+            _CACHE.clear()
+        _CACHE[value] = padded
+    return padded
+
+
+def _pad(value: object) -> str:
     if type(value) is int or type(value) is float:
         value = number_to_string(value)
     if not value or type(value) is not str:

@@ -1,0 +1,202 @@
+"""Benchmark: microseconds per flag evaluation, Swerve vs GrowthBook vs Flagsmith.
+
+One deterministic workload (see eval_workload.py) is evaluated by:
+- Swerve's edge evaluator on CPython (rules compiled by the real `swerve` compiler),
+- GrowthBook's Python SDK (`growthbook`), one instance with attributes set per visitor,
+- Flagsmith's `flagsmith-flag-engine`, one evaluation context per visitor (it evaluates
+  every feature of the environment in one call; time is divided by the flag count),
+- Swerve's evaluator again inside Pyodide on Node (offline, npm `pyodide`).
+All engines must agree on each rule outcome (rule 1, rule 2 or rollout); Swerve and
+GrowthBook must also agree on every rollout variant (same hash). Each engine gets a
+warm-up pass, then the median of --passes passes is reported.
+
+Usage: python scripts/bench_eval.py [--contexts N] [--passes N] [--json]
+"""
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import eval_workload as workload
+import yaml
+from flag_engine.engine import get_evaluation_result
+from growthbook import GrowthBook
+from swerve_edge.decide import decide
+from swerve_edge.ruleset import load_ruleset
+
+from swerve.compiler import compile_rules
+from swerve.validate import has_errors, validate
+
+ROOT = Path(__file__).resolve().parent.parent
+NOW = 1_800_000_000.0
+
+
+def compile_workload(specs: list[dict], folder: Path) -> dict:
+    (folder / "bench.yaml").write_text(yaml.safe_dump(workload.swerve_rules(specs), sort_keys=False))
+    rules, findings = validate([str(folder)])
+    if has_errors(findings):
+        raise SystemExit("\n".join(f.render() for f in findings))
+    return compile_rules(rules)
+
+
+def timed(passes: int, run_pass) -> tuple[float, list[float]]:
+    run_pass()
+    runs = []
+    for _ in range(passes):
+        start = time.perf_counter()
+        evaluations = run_pass()
+        runs.append((time.perf_counter() - start) / evaluations * 1e6)
+    return statistics.median(runs), runs
+
+
+def swerve_outcomes(ruleset, attributes: list[dict]) -> list[list[tuple[str, str]]]:
+    out = []
+    for attrs in attributes:
+        row = []
+        for d in decide(ruleset, attrs, NOW):
+            row.append((f"rule{d.rule}" if d.reason == "rule" else d.reason, d.variant))
+        out.append(row)
+    return out
+
+
+def growthbook_outcomes(features: dict, contexts: list[dict], keys: list[str]) -> list[list[tuple[str, str]]]:
+    gb = GrowthBook(features=features)
+    out = []
+    for ctx in contexts:
+        gb.set_attributes(ctx)
+        row = []
+        for key in keys:
+            result = gb.eval_feature(key)
+            row.append(("rollout" if result.source == "experiment" else result.ruleId or result.source, result.value))
+        out.append(row)
+    return out
+
+
+def flagsmith_outcomes(base: dict, contexts: list[dict], keys: list[str]) -> list[list[str]]:
+    out = []
+    for ctx in contexts:
+        flags = get_evaluation_result(flagsmith_context(base, ctx))["flags"]
+        row = []
+        for key in keys:
+            reason = flags[key]["reason"]
+            row.append("rollout" if reason.startswith("SPLIT") else reason.rsplit("-", 1)[-1])
+        out.append(row)
+    return out
+
+
+def flagsmith_context(base: dict, ctx: dict) -> dict:
+    traits = {k: v for k, v in ctx.items() if k != "id"}
+    return {**base, "identity": {"identifier": ctx["id"], "key": ctx["id"], "traits": traits}}
+
+
+def run_pyodide(document: dict, attributes: list[dict], passes: int) -> dict:
+    with tempfile.TemporaryDirectory() as tmp:
+        payload = {"ruleset": document, "contexts": attributes, "now": NOW, "passes": passes}
+        (Path(tmp) / "workload.json").write_text(json.dumps(payload))
+        proc = subprocess.run(
+            ["node", str(ROOT / "scripts" / "pyodide_eval.mjs"), tmp], capture_output=True, text=True, timeout=1800
+        )
+    if proc.returncode != 0:
+        raise SystemExit(f"pyodide run failed:\n{proc.stderr[-2000:]}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--contexts", type=int, default=10_000, help="visitor contexts (default 10000)")
+    parser.add_argument("--passes", type=int, default=5, help="timed passes per engine (default 5)")
+    parser.add_argument("--json", action="store_true", help="print one JSON object as the last line")
+    args = parser.parse_args()
+
+    specs = workload.flags()
+    keys = [s["key"] for s in specs]
+    contexts = workload.contexts(args.contexts)
+    attributes = [workload.swerve_attributes(c) for c in contexts]
+    with tempfile.TemporaryDirectory() as tmp:
+        document = compile_workload(specs, Path(tmp))
+    ruleset = load_ruleset(document)
+    features = workload.growthbook_features(specs)
+    fs_base = workload.flagsmith_context(specs)
+    evaluations = len(contexts) * len(keys)
+
+    print(
+        f"workload: {len(keys)} flags x {len(contexts):,} contexts = {evaluations:,} evaluations per pass", flush=True
+    )
+    ours = swerve_outcomes(ruleset, attributes)
+    theirs_gb = growthbook_outcomes(features, contexts, keys)
+    theirs_fs = flagsmith_outcomes(fs_base, contexts, keys)
+    mismatches = {"growthbook": 0, "flagsmith": 0}
+    for row_ours, row_gb, row_fs in zip(ours, theirs_gb, theirs_fs, strict=True):
+        for (kind, variant), (gb_kind, gb_variant), fs_kind in zip(row_ours, row_gb, row_fs, strict=True):
+            mismatches["growthbook"] += (kind, variant) != (gb_kind, gb_variant)
+            mismatches["flagsmith"] += kind != fs_kind
+    agree = not any(mismatches.values())
+    kinds = {
+        k: sum(1 for row in ours for o in row if o[0] == k) / evaluations * 100 for k in ("rule1", "rule2", "rollout")
+    }
+    print("outcomes: " + ", ".join(f"{k} {v:.1f}%" for k, v in kinds.items()))
+    print(
+        f"agreement: growthbook {mismatches['growthbook']} mismatches, flagsmith {mismatches['flagsmith']} mismatches"
+    )
+
+    def swerve_pass() -> int:
+        n = 0
+        for attrs in attributes:
+            n += len(decide(ruleset, attrs, NOW))
+        return n
+
+    gb = GrowthBook(features=features)
+
+    def growthbook_pass() -> int:
+        for ctx in contexts:
+            gb.set_attributes(ctx)
+            for key in keys:
+                gb.eval_feature(key)
+        return evaluations
+
+    def flagsmith_pass() -> int:
+        for ctx in contexts:
+            get_evaluation_result(flagsmith_context(fs_base, ctx))
+        return evaluations
+
+    results = {}
+    for name, run_pass in (("swerve", swerve_pass), ("growthbook", growthbook_pass), ("flagsmith", flagsmith_pass)):
+        median, runs = timed(args.passes, run_pass)
+        results[name] = median
+        print(f"{name:>10}: {median:8.3f} us/eval  (passes: {', '.join(f'{r:.3f}' for r in runs)})", flush=True)
+    pyodide = run_pyodide(document, attributes, args.passes)
+    results["pyodide"] = pyodide["us_per_eval"]
+    print(f"{'pyodide':>10}: {pyodide['us_per_eval']:8.3f} us/eval  (Python {pyodide['python']} in Pyodide on Node)")
+    fastest_peer = min(results["growthbook"], results["flagsmith"])
+    print(
+        f"ratios: growthbook/swerve {results['growthbook'] / results['swerve']:.1f}x, "
+        f"flagsmith/swerve {results['flagsmith'] / results['swerve']:.1f}x, "
+        f"fastest peer/swerve {fastest_peer / results['swerve']:.1f}x, "
+        f"pyodide/cpython {results['pyodide'] / results['swerve']:.2f}x"
+    )
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "swerve_us_per_eval": round(results["swerve"], 4),
+                    "growthbook_us_per_eval": round(results["growthbook"], 4),
+                    "flagsmith_us_per_eval": round(results["flagsmith"], 4),
+                    "pyodide_us_per_eval": round(results["pyodide"], 4),
+                    "speedup_vs_fastest_peer": round(fastest_peer / results["swerve"], 2),
+                    "agree": agree,
+                    "mismatches": mismatches,
+                    "evaluations_per_pass": evaluations,
+                    "passes": args.passes,
+                }
+            )
+        )
+    return 0 if agree else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,37 @@
+// Times Swerve's edge evaluator inside Pyodide (Node, offline): the same runtime
+// family as Cloudflare's Python Workers. Usage: node pyodide_eval.mjs WORKDIR
+// WORKDIR holds workload.json (compiled ruleset, attribute contexts, passes).
+import { loadPyodide } from "pyodide";
+import { readFileSync, readdirSync } from "node:fs";
+import { join, dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const workdir = process.argv[2];
+const pyodide = await loadPyodide({ indexURL: join(root, "node_modules", "pyodide") });
+pyodide.FS.mkdirTree("/bench/swerve_edge");
+const edge = join(root, "worker", "swerve_edge");
+for (const name of readdirSync(edge).filter((n) => n.endsWith(".py"))) {
+  pyodide.FS.writeFile(`/bench/swerve_edge/${name}`, readFileSync(join(edge, name), "utf8"));
+}
+pyodide.FS.writeFile("/bench/workload.json", readFileSync(join(workdir, "workload.json"), "utf8"));
+const result = await pyodide.runPythonAsync(`
+import json, statistics, sys, time
+sys.path.insert(0, "/bench")
+from swerve_edge.decide import decide
+from swerve_edge.ruleset import load_ruleset
+work = json.load(open("/bench/workload.json"))
+ruleset = load_ruleset(work["ruleset"])
+contexts = work["contexts"]
+now = work["now"]
+def one_pass():
+    start = time.perf_counter()
+    n = 0
+    for attributes in contexts:
+        n += len(decide(ruleset, attributes, now))
+    return (time.perf_counter() - start) / n * 1e6
+one_pass()
+runs = [one_pass() for _ in range(work["passes"])]
+json.dumps({"us_per_eval": statistics.median(runs), "runs": runs, "python": sys.version.split()[0]})
+`);
+console.log(result);
