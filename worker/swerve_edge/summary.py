@@ -1,0 +1,75 @@
+"""The visitor's behavioral summary and how one request updates it.
+
+Pure data and arithmetic; ``cookie`` turns it into a signed cookie value and back.
+"""
+
+COUNTER_CAP = 999_999  # bounds the digits a counter can add to the cookie
+
+
+class Summary:
+    """What Swerve remembers about a visitor between requests."""
+
+    __slots__ = ("events", "exposures", "first_seen", "last_seen", "pageviews", "session_pageviews", "sessions")
+
+    def __init__(
+        self,
+        first_seen: int,
+        last_seen: int,
+        sessions: int = 0,
+        pageviews: int = 0,
+        session_pageviews: int = 0,
+        events: dict[str, int] | None = None,
+        exposures: dict[str, str] | None = None,
+    ) -> None:
+        self.first_seen = first_seen
+        self.last_seen = last_seen
+        self.sessions = sessions
+        self.pageviews = pageviews
+        self.session_pageviews = session_pageviews
+        self.events: dict[str, int] = events if events is not None else {}
+        # Insertion order is recency order: the oldest exposure is dropped first when full.
+        self.exposures: dict[str, str] = exposures if exposures is not None else {}
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Summary) and all(getattr(self, k) == getattr(other, k) for k in self.__slots__)
+
+    def __repr__(self) -> str:
+        return "Summary(" + ", ".join(f"{k}={getattr(self, k)!r}" for k in self.__slots__) + ")"
+
+    def attributes(self, now: int) -> dict[str, object]:
+        """The ``behavior.*`` attributes conditions read."""
+        return {
+            "first_seen": self.first_seen,
+            "last_seen": self.last_seen,
+            "sessions": self.sessions,
+            "pageviews": self.pageviews,
+            "session_pageviews": self.session_pageviews,
+            "days_since_first_seen": max(0, (now - self.first_seen) // 86400),
+            "events": dict(self.events),
+        }
+
+
+def fresh(now: int) -> Summary:
+    """A summary for a visitor Swerve has not seen (or whose cookie was not trusted)."""
+    return Summary(first_seen=now, last_seen=now)
+
+
+def record_pageview(summary: Summary, now: int, idle_timeout: int) -> None:
+    """Count a page view; a new session starts after ``idle_timeout`` seconds idle (or on the first view)."""
+    if summary.sessions == 0 or now - summary.last_seen > idle_timeout:
+        summary.sessions = min(summary.sessions + 1, COUNTER_CAP)
+        summary.session_pageviews = 0
+    summary.pageviews = min(summary.pageviews + 1, COUNTER_CAP)
+    summary.session_pageviews = min(summary.session_pageviews + 1, COUNTER_CAP)
+    summary.last_seen = max(summary.last_seen, now)
+
+
+def record_event(summary: Summary, name: str) -> None:
+    """Count one occurrence of a declared event."""
+    summary.events[name] = min(summary.events.get(name, 0) + 1, COUNTER_CAP)
+
+
+def record_exposure(summary: Summary, flag: str, variant: str) -> None:
+    """Remember the variant a visitor was shown, as the most recent exposure."""
+    summary.exposures.pop(flag, None)
+    summary.exposures[flag] = variant
