@@ -26,11 +26,11 @@ import eval_workload as workload
 import yaml
 from flag_engine.engine import get_evaluation_result
 from growthbook import GrowthBook
-from swerve_edge.decide import decide
-from swerve_edge.ruleset import load_ruleset
 
 from swerve.compiler import compile_rules
 from swerve.validate import has_errors, validate
+from swerve_edge.decide import decide
+from swerve_edge.ruleset import load_ruleset
 
 ROOT = Path(__file__).resolve().parent.parent
 NOW = 1_800_000_000.0

@@ -6,6 +6,7 @@ import pytest
 from conftest import ROOT
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
 from swerve_edge import bucketing
 
 CASES = json.loads((ROOT.parent / "shared" / "conformance" / "growthbook" / "cases.json").read_text())

@@ -8,8 +8,9 @@ from pathlib import Path
 
 from conftest import ROOT
 
-from swerve.compiler import canonical_json, compile_rules, content_hash
+from swerve.compiler import compile_rules
 from swerve.validate import validate
+from swerve_edge.digest import canonical_json, content_hash
 
 
 def compile_dir(folder: Path) -> bytes:

@@ -7,6 +7,7 @@ import json
 
 import pytest
 from conftest import ROOT
+
 from swerve_edge import bucketing
 from swerve_edge.conditions import eval_condition
 

@@ -4,6 +4,7 @@ import string
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
 from swerve_edge import cookie
 from swerve_edge.summary import Summary, fresh, record_event, record_exposure, record_pageview
 

@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 from growthbook import GrowthBook
-from swerve_edge.decide import decide
-from swerve_edge.ruleset import Ruleset, RulesetError, load_ruleset
 
 from swerve.compiler import compile_rules
 from swerve.validate import has_errors, validate
+from swerve_edge.decide import decide
+from swerve_edge.ruleset import Ruleset, RulesetError, load_ruleset
 
 NOW = datetime.datetime(2026, 12, 15, tzinfo=datetime.UTC).timestamp()
 

@@ -7,13 +7,14 @@ import yaml
 from conftest import ROOT
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
+from swerve.compiler import compile_rules
+from swerve.validate import validate
 from swerve_edge.bucketing import SeedBatch, bucket_ranges, choose_variation, seed_state
 from swerve_edge.conditions import compile_condition
 from swerve_edge.decide import decide
+from swerve_edge.digest import canonical_json
 from swerve_edge.ruleset import load_ruleset
-
-from swerve.compiler import canonical_json, compile_rules
-from swerve.validate import validate
 
 scalars = st.none() | st.booleans() | st.integers(-(2**60), 2**60) | st.floats(allow_nan=True) | st.text(max_size=12)
 json_values = st.recursive(

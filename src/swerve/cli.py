@@ -8,11 +8,12 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from swerve_edge.digest import canonical_json, content_hash
 from swerve_edge.ruleset import RulesetError, load_ruleset
 
 from . import explain as explain_mod
 from . import simulate as simulate_mod
-from .compiler import canonical_json, compile_rules, content_hash
+from .compiler import compile_rules
 from .schema import json_schema
 from .validate import has_errors, validate
 

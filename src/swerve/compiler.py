@@ -10,11 +10,10 @@ epoch schedules, which rules apply to bots.
 
 import datetime
 import fnmatch
-import hashlib
-import json
 from typing import Any
 
 from swerve_edge.bucketing import bucket_ranges
+from swerve_edge.digest import content_hash
 from swerve_edge.ruleset import FORMAT
 
 from .condition_check import referenced_attributes
@@ -169,16 +168,4 @@ def compile_rules(rules: RuleSet) -> dict[str, Any]:
         "segments": segments,
         "events": events,
     }
-    digest = hashlib.sha256(canonical_json(body)).hexdigest()
-    return {"format": FORMAT, "hash": f"sha256:{digest}", **{k: v for k, v in body.items() if k != "format"}}
-
-
-def canonical_json(document: dict[str, Any]) -> bytes:
-    """Compact UTF-8 JSON in the document's own key order."""
-    return json.dumps(document, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode("utf-8")
-
-
-def content_hash(document: dict[str, Any]) -> str:
-    """Recompute a compiled document's hash from its body (to verify a stored copy)."""
-    body = {k: v for k, v in document.items() if k != "hash"}
-    return "sha256:" + hashlib.sha256(canonical_json(body)).hexdigest()
+    return {"format": FORMAT, "hash": content_hash(body), **{k: v for k, v in body.items() if k != "format"}}

@@ -7,6 +7,7 @@ import zoneinfo
 from typing import Any
 
 import msgspec
+
 from swerve_edge.context import build_attributes, request_attributes
 from swerve_edge.decide import decide
 from swerve_edge.ruleset import Ruleset

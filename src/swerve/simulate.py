@@ -21,6 +21,7 @@ from collections.abc import Callable
 from typing import Any
 
 import msgspec
+
 from swerve_edge.decide import decide
 from swerve_edge.ruleset import Ruleset
 

@@ -120,11 +120,23 @@ class Event:
         self.referrer = re.compile(spec["referrer"]).search if spec.get("referrer") else None
         self.client: bool = bool(spec.get("client"))
 
+    def matches(self, path: str, query: dict, referrer_host: str) -> bool:
+        """Whether a request counts as this event (every given matcher must match)."""
+        if self.path is None and not self.query and self.referrer is None:
+            return False
+        if self.path is not None and not self.path(path):
+            return False
+        for name, search in self.query:
+            value = query.get(name)
+            if type(value) is not str or not search(value):
+                return False
+        return self.referrer is None or bool(referrer_host and self.referrer(referrer_host))
+
 
 class Ruleset:
     """The evaluation objects of one compiled ruleset version."""
 
-    __slots__ = ("batches", "content_hash", "events", "flags", "prerequisite_keys", "segments")
+    __slots__ = ("batches", "by_key", "content_hash", "events", "flags", "prerequisite_keys", "segments")
 
     def __init__(
         self, flags: tuple[Flag, ...], segments: tuple[Segment, ...], events: tuple[Event, ...], content_hash: str
@@ -133,6 +145,7 @@ class Ruleset:
         self.segments = segments
         self.events = events
         self.content_hash = content_hash
+        self.by_key = {flag.key: flag for flag in flags}
         self.prerequisite_keys = frozenset(p for flag in flags for p, _ in flag.prerequisites)
         # One hash batch per rollout key attribute, over the flags that roll out on it.
         states: dict[str, list[int]] = {}

@@ -1,0 +1,60 @@
+// Runs Swerve's Worker in workerd through the pinned, offline-capable Miniflare, with
+// real local KV persisted to a directory, and a small control server for tests to
+// write KV. Configuration comes as JSON in argv[2]:
+//   {"persist": DIR, "vars": {...}, "port": 0}
+// Prints one JSON line {"url": ..., "control": ...} when ready; stops on SIGTERM/stdin end.
+import { Miniflare } from "miniflare";
+import { readFileSync, readdirSync } from "node:fs";
+import { createServer } from "node:http";
+import { join, dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+const options = JSON.parse(process.argv[2] || "{}");
+const worker = join(root, "worker");
+const modules = [{ type: "PythonModule", path: "entry.py", contents: readFileSync(join(worker, "entry.py"), "utf8") }];
+for (const name of readdirSync(join(worker, "swerve_edge")).filter((n) => n.endsWith(".py")).sort()) {
+  modules.push({ type: "PythonModule", path: `swerve_edge/${name}`, contents: readFileSync(join(worker, "swerve_edge", name), "utf8") });
+}
+
+const mf = new Miniflare({
+  modules,
+  compatibilityDate: "2024-11-01",
+  compatibilityFlags: ["python_workers"],
+  kvNamespaces: ["SWERVE_RULES"],
+  kvPersist: options.persist,
+  bindings: options.vars || {},
+  host: "127.0.0.1",
+  port: options.port || 0,
+});
+const url = await mf.ready;
+const kv = await mf.getKVNamespace("SWERVE_RULES");
+
+const control = createServer(async (req, res) => {
+  try {
+    const key = decodeURIComponent(new URL(req.url, "http://x").pathname.replace(/^\/kv\//, ""));
+    if (req.method === "PUT") {
+      const chunks = [];
+      for await (const chunk of req) chunks.push(chunk);
+      await kv.put(key, Buffer.concat(chunks).toString("utf8"));
+    } else if (req.method === "DELETE") {
+      await kv.delete(key);
+    }
+    res.writeHead(204).end();
+  } catch (error) {
+    res.writeHead(500).end(String(error));
+  }
+});
+control.listen(0, "127.0.0.1", () => {
+  console.log(JSON.stringify({ url: url.toString(), control: `http://127.0.0.1:${control.address().port}` }));
+});
+
+async function stop() {
+  control.close();
+  await mf.dispose();
+  process.exit(0);
+}
+process.on("SIGTERM", stop);
+process.on("SIGINT", stop);
+process.stdin.on("end", stop);
+process.stdin.resume();

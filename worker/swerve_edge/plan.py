@@ -1,0 +1,193 @@
+"""What Swerve does with one request, decided in plain Python.
+
+The Worker entry extracts ``Facts`` from the JS request and carries out the ``Plan``:
+which origin path to fetch, which variants' HTML operations to apply, the bootstrap,
+the cookies and the debug header. Everything here runs under CPython in tests.
+"""
+
+import json
+import urllib.parse
+from collections.abc import Callable
+from typing import NamedTuple
+
+from . import cookie
+from .config import Config
+from .context import build_attributes, request_attributes
+from .decide import ROLLOUT, STICKY, Decision, decide
+from .http import (
+    ANONYMOUS_COOKIE,
+    SUMMARY_COOKIE,
+    bootstrap_script,
+    is_local_host,
+    parse_cookies,
+    set_cookie,
+    token_matches,
+    valid_anonymous_id,
+)
+from .ruleset import Ruleset
+from .summary import Summary, fresh, record_event, record_exposure, record_pageview
+
+MAX_USER_ATTRIBUTES = 2048
+
+
+class Facts(NamedTuple):
+    """What the entry reads off the request. ``headers`` keys are lower case."""
+
+    url: str
+    method: str
+    headers: dict[str, str]
+    cf: dict[str, object]
+    local_hour: int | None
+    local_weekday: int | None
+    now: int
+
+
+class Plan(NamedTuple):
+    """What to do with the request."""
+
+    decisions: list[Decision]
+    rewrites: list[tuple[str, str]]
+    serve_path: str | None
+    bootstrap: str | None
+    set_cookies: list[str]
+    debug_header: str | None
+
+
+class Visitor(NamedTuple):
+    """Identity and summary of the visitor behind a request."""
+
+    anonymous_id: str
+    new_id: bool
+    user_id: str | None
+    user_attributes: dict[str, object]
+    summary: Summary
+    request: dict[str, object]
+    may_write: bool
+
+
+def _user_attributes(raw: str | None) -> dict[str, object]:
+    if not raw or len(raw) > MAX_USER_ATTRIBUTES:
+        return {}
+    try:
+        value = json.loads(urllib.parse.unquote(raw))
+    except ValueError:
+        return {}
+    if type(value) is not dict:
+        return {}
+    return {k: v for k, v in value.items() if type(k) is str and type(v) in (str, int, float, bool)}
+
+
+def identify(config: Config, facts: Facts, new_id: Callable[[], str]) -> Visitor:
+    """Who is asking: cookies, consent, identity, the trusted summary and the request attributes."""
+    cookies = parse_cookies(facts.headers.get("cookie", ""))
+    anonymous = cookies.get(ANONYMOUS_COOKIE, "")
+    fresh_id = not valid_anonymous_id(anonymous)
+    if fresh_id:
+        anonymous = new_id()
+    user_id = cookies.get(config.user_id_cookie) if config.user_id_cookie else None
+    if not user_id and config.user_id_header:
+        user_id = facts.headers.get(config.user_id_header) or None
+    attrs = _user_attributes(cookies.get(config.user_attributes_cookie)) if config.user_attributes_cookie else {}
+    summary = None
+    if config.cookie_keys and SUMMARY_COOKIE in cookies:
+        summary = cookie.decode(cookies[SUMMARY_COOKIE], config.cookie_keys)
+    request = request_attributes(
+        facts.url, facts.method, facts.headers, facts.cf, facts.local_hour, facts.local_weekday
+    )
+    consent = not config.consent_cookie or config.consent_cookie in cookies
+    return Visitor(
+        anonymous_id=anonymous,
+        new_id=fresh_id,
+        user_id=user_id,
+        user_attributes=attrs,
+        summary=summary or fresh(facts.now),
+        request=request,
+        may_write=consent and request["bot"] is not True,
+    )
+
+
+def _cookies(config: Config, facts: Facts, visitor: Visitor) -> list[str]:
+    if not visitor.may_write:
+        return []
+    secure = not is_local_host(str(visitor.request.get("host", "")))
+    out = [set_cookie(ANONYMOUS_COOKIE, visitor.anonymous_id, config.cookie_max_age, secure)]
+    if config.cookie_keys:
+        value = cookie.encode(visitor.summary, config.cookie_keys)
+        out.append(set_cookie(SUMMARY_COOKIE, value, config.cookie_max_age, secure))
+    return out
+
+
+def plan_request(ruleset: Ruleset, config: Config, facts: Facts, new_id: Callable[[], str]) -> Plan:
+    """Decide every flag for a page request and everything that follows from the decisions."""
+    visitor = identify(config, facts, new_id)
+    summary = visitor.summary
+    request = visitor.request
+    if visitor.may_write:
+        record_pageview(summary, facts.now, config.idle_timeout)
+        query = request["query"]
+        for event in ruleset.events:
+            if event.matches(str(request["path"]), query, str(request["referrer_host"])):
+                record_event(summary, event.name)
+    attributes = build_attributes(
+        request, visitor.anonymous_id, visitor.user_id, visitor.user_attributes, summary.attributes(facts.now)
+    )
+    decisions = decide(ruleset, attributes, facts.now, summary.exposures)
+    rewrites: list[tuple[str, str]] = []
+    serve_path = None
+    client: dict[str, object] = {}
+    for decision in decisions:
+        flag = ruleset.by_key[decision.flag]
+        variant = flag.variants[decision.variant]
+        if variant.ops:
+            rewrites.append((decision.flag, decision.variant))
+        if serve_path is None and variant.serve_path:
+            serve_path = variant.serve_path
+        if flag.client:
+            client[decision.flag] = decision.value
+        if visitor.may_write and decision.reason in (ROLLOUT, STICKY):
+            record_exposure(summary, decision.flag, decision.variant)
+    debug = None
+    if token_matches(facts.headers.get("swerve-debug", ""), config.debug_token):
+        debug = ", ".join(f"{d.flag}={d.variant}; {d.describe()}" for d in decisions) or "none"
+    return Plan(
+        decisions=decisions,
+        rewrites=rewrites,
+        serve_path=serve_path,
+        bootstrap=bootstrap_script(client) if client else None,
+        set_cookies=_cookies(config, facts, visitor),
+        debug_header=debug,
+    )
+
+
+class EventResult(NamedTuple):
+    """The answer to a client event post."""
+
+    status: int
+    reason: str
+    set_cookies: list[str]
+
+
+MAX_EVENT_BODY = 1024
+
+
+def plan_client_event(
+    ruleset: Ruleset, config: Config, facts: Facts, body: str, new_id: Callable[[], str]
+) -> EventResult:
+    """Count a client-posted event the rules declare with ``client: true``."""
+    if len(body) > MAX_EVENT_BODY:
+        return EventResult(413, "body too large", [])
+    try:
+        payload = json.loads(body)
+    except ValueError:
+        return EventResult(400, "body is not JSON", [])
+    name = payload.get("event") if type(payload) is dict else None
+    if type(name) is not str:
+        return EventResult(400, 'expected {"event": "<name>"}', [])
+    declared = {e.name: e for e in ruleset.events}
+    if name not in declared or not declared[name].client:
+        return EventResult(422, f"event {name[:64]!r} is not declared for clients", [])
+    visitor = identify(config, facts, new_id)
+    if not visitor.may_write:
+        return EventResult(204, "not counted", [])
+    record_event(visitor.summary, name)
+    return EventResult(204, "counted", _cookies(config, facts, visitor))
