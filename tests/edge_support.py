@@ -1,15 +1,16 @@
 """Real parts for the Worker's integration tests: a local origin, workerd through the
-pinned Miniflare (tests/edge/harness.mjs) with persisted local KV, and an HTTP client
+pinned Miniflare (``swerve.local_runtime``) with persisted local KV, and an HTTP client
 that keeps cookies like a browser."""
 
 import http.client
 import http.server
 import json
-import subprocess
 import threading
 import urllib.parse
 from pathlib import Path
 from typing import ClassVar
+
+from swerve.local_runtime import LocalEdge as Edge
 
 ROOT = Path(__file__).resolve().parent.parent
 SITE = ROOT / "tests" / "fixtures" / "site"
@@ -21,6 +22,9 @@ class OriginHandler(http.server.BaseHTTPRequestHandler):
     """Fixture pages plus a few special routes; records every path it serves."""
 
     protocol_version = "HTTP/1.1"
+    # One write per response and no Nagle, or delayed ACKs add ~40 ms per request.
+    disable_nagle_algorithm = True
+    wbufsize = 1 << 16
     hits: ClassVar[list[str]] = []
 
     def log_message(self, *_args: object) -> None:
@@ -104,46 +108,6 @@ class Origin:
     def close(self) -> None:
         self.server.shutdown()
         self.server.server_close()
-
-
-class Edge:
-    """Swerve in workerd via Miniflare, with a KV control endpoint."""
-
-    def __init__(self, persist: Path, variables: dict[str, str]) -> None:
-        options = {"persist": str(persist), "vars": variables}
-        self.process = subprocess.Popen(
-            ["node", str(ROOT / "tests" / "edge" / "harness.mjs"), json.dumps(options)],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        line = self.process.stdout.readline()
-        if not line:
-            raise RuntimeError("harness did not start: " + self.process.stderr.read())
-        ready = json.loads(line)
-        self.url = urllib.parse.urlsplit(ready["url"])
-        self.control = urllib.parse.urlsplit(ready["control"])
-
-    def put(self, key: str, value: str) -> None:
-        conn = http.client.HTTPConnection(self.control.hostname, self.control.port, timeout=30)
-        conn.request("PUT", "/kv/" + urllib.parse.quote(key, safe=""), body=value.encode())
-        assert conn.getresponse().status == 204
-        conn.close()
-
-    def publish(self, document: dict, version: int) -> None:
-        from swerve_edge.digest import canonical_json
-
-        self.put(f"rulesets/{version}", canonical_json(document).decode())
-        self.put("current", json.dumps({"version": version, "hash": document["hash"]}))
-
-    def close(self) -> str:
-        self.process.stdin.close()
-        try:
-            self.process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-        return self.process.stderr.read()
 
 
 class Response:

@@ -1,15 +1,18 @@
 // Runs Swerve's Worker in workerd through the pinned, offline-capable Miniflare, with
-// real local KV persisted to a directory, and a small control server for tests to
-// write KV. Configuration comes as JSON in argv[2]:
-//   {"persist": DIR, "vars": {...}, "port": 0}
-// Prints one JSON line {"url": ..., "control": ...} when ready; stops on SIGTERM/stdin end.
+// real local KV persisted to a directory, and a small control server to write KV.
+// Configuration comes as JSON in argv[2]:
+//   {"persist": DIR, "vars": {...}, "port": 0, "passthrough": ORIGIN_URL?}
+// With "passthrough", it runs a minimal JavaScript Worker that forwards every request to
+// that origin instead (the benchmark's baseline in the same runtime).
+// Prints one JSON line {"url": ..., "control": ...} when ready; stops on SIGTERM or when
+// stdin closes, so it never outlives the process that started it.
 import { Miniflare } from "miniflare";
 import { readFileSync, readdirSync } from "node:fs";
 import { createServer } from "node:http";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 
-const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const options = JSON.parse(process.argv[2] || "{}");
 const worker = join(root, "worker");
 const modules = [{ type: "PythonModule", path: "entry.py", contents: readFileSync(join(worker, "entry.py"), "utf8") }];
@@ -17,10 +20,21 @@ for (const name of readdirSync(join(worker, "swerve_edge")).filter((n) => n.ends
   modules.push({ type: "PythonModule", path: `swerve_edge/${name}`, contents: readFileSync(join(worker, "swerve_edge", name), "utf8") });
 }
 
+const passthrough = `export default {
+  async fetch(request) {
+    const url = new URL(request.url);
+    const origin = new URL(${JSON.stringify(options.passthrough || "")});
+    url.protocol = origin.protocol;
+    url.host = origin.host;
+    return fetch(new Request(url, request), { redirect: "manual" });
+  },
+};`;
+const script = options.passthrough
+  ? { modules: [{ type: "ESModule", path: "passthrough.mjs", contents: passthrough }], compatibilityDate: "2024-11-01" }
+  : { modules, compatibilityDate: "2024-11-01", compatibilityFlags: ["python_workers"] };
+
 const mf = new Miniflare({
-  modules,
-  compatibilityDate: "2024-11-01",
-  compatibilityFlags: ["python_workers"],
+  ...script,
   kvNamespaces: ["SWERVE_RULES"],
   kvPersist: options.persist,
   bindings: options.vars || {},

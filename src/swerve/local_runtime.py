@@ -1,0 +1,87 @@
+"""Running the Worker locally in workerd (pinned Miniflare) from Python.
+
+Starts ``scripts/edge_runtime.mjs`` and talks to its KV control endpoint. Used by the
+integration tests and the edge benchmark.
+"""
+
+import http.client
+import json
+import os
+import subprocess
+import urllib.parse
+from pathlib import Path
+
+from swerve_edge.digest import canonical_json
+from swerve_edge.loader import POINTER_KEY, ruleset_key
+
+ROOT = Path(__file__).resolve().parents[2]
+RUNTIME = ROOT / "scripts" / "edge_runtime.mjs"
+
+
+class LocalEdge:
+    """Swerve (or a JS pass-through baseline) in workerd, with persisted local KV."""
+
+    def __init__(self, persist: Path, variables: dict[str, str], passthrough: str | None = None) -> None:
+        options = {"persist": str(persist), "vars": variables, "passthrough": passthrough}
+        self.process = subprocess.Popen(
+            ["node", str(RUNTIME), json.dumps(options)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        line = self.process.stdout.readline()
+        if not line:
+            raise RuntimeError("the local runtime did not start: " + self.process.stderr.read())
+        ready = json.loads(line)
+        self.url = urllib.parse.urlsplit(ready["url"])
+        self.control = urllib.parse.urlsplit(ready["control"])
+
+    def put(self, key: str, value: str) -> None:
+        """Write one KV value through the runtime's control endpoint."""
+        conn = http.client.HTTPConnection(self.control.hostname, self.control.port, timeout=30)
+        conn.request("PUT", "/kv/" + urllib.parse.quote(key, safe=""), body=value.encode())
+        status = conn.getresponse().status
+        conn.close()
+        if status != 204:
+            raise RuntimeError(f"KV write of {key!r} failed with status {status}")
+
+    def publish(self, document: dict, version: int) -> None:
+        """Store a compiled ruleset as ``version`` and point ``current`` at it."""
+        self.put(ruleset_key(version), canonical_json(document).decode())
+        self.put(POINTER_KEY, json.dumps({"version": version, "hash": document["hash"]}))
+
+    def workerd_rss_bytes(self) -> int:
+        """Resident memory of the workerd process serving this runtime."""
+        for pid in _children(self.process.pid):
+            try:
+                if "workerd" in Path(f"/proc/{pid}/cmdline").read_text(errors="replace"):
+                    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                        if line.startswith("VmRSS:"):
+                            return int(line.split()[1]) * 1024
+            except OSError:
+                continue
+        raise RuntimeError("no workerd process found under the runtime")
+
+    def close(self) -> str:
+        """Stop the runtime; returns what it logged to stderr."""
+        self.process.stdin.close()
+        try:
+            self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+        return self.process.stderr.read()
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                stat = Path(f"/proc/{entry}/stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(entry))
+                found.extend(_children(int(entry)))
+    return found
