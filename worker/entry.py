@@ -27,7 +27,9 @@ from swerve_edge.ruleset import Ruleset
 EVENT_PATH = "/__swerve/event"
 
 _cache: RulesetCache | None = None
-_handlers: dict = {"ruleset": None, "by_variant": {}, "as_html": None, "head_options": None}
+_handlers: dict = {"ruleset": None, "by_variant": {}, "as_html": None}
+# Per isolate: the config read from env, and the JS options object for origin fetches.
+_isolate: dict = {"config": None, "fetch_options": None}
 _clocks: dict[str, object] = {}
 _logged: set[str] = set()
 
@@ -48,7 +50,10 @@ def _text(value: object) -> str:
 
 
 def _env(env: object) -> Config:
-    return load_config(lambda name: _text(getattr(env, name, None)))
+    # An isolate's vars and secrets are fixed for its lifetime: read them once.
+    if _isolate["config"] is None:
+        _isolate["config"] = load_config(lambda name: _text(getattr(env, name, None)))
+    return _isolate["config"]
 
 
 def _local_time(timezone: str, now_ms: float) -> tuple[int | None, int | None]:
@@ -123,7 +128,9 @@ def _origin_request(request: object, config: Config, serve_path: str | None) -> 
 
 async def _fetch_origin(request: object, config: Config, serve_path: str | None) -> object:
     origin = _origin_request(request, config, serve_path)
-    return await fetch(origin, _js({"redirect": "manual"}))
+    if _isolate["fetch_options"] is None:
+        _isolate["fetch_options"] = _js({"redirect": "manual"})
+    return await fetch(origin, _isolate["fetch_options"])
 
 
 def _rewritable(request: object, response: object) -> bool:
