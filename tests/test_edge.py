@@ -195,6 +195,12 @@ def test_bots_get_defaults_unless_targeted_and_no_cookies(edge: Edge) -> None:
     assert not response.all("set-cookie")
 
 
+def test_context_from_cf_local_time_language_and_device(edge: Edge) -> None:
+    phone = Client(edge, user_agent="Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) Mobile/15E148 Safari/604.1")
+    assert bootstrap(phone.get("/", headers={"accept-language": "de-DE,de;q=0.9"}))["located"] == "located"
+    assert bootstrap(Client(edge).get("/", headers={"accept-language": "de-DE"}))["located"] == "unknown"
+
+
 def test_debug_header_needs_the_token(edge: Edge) -> None:
     assert Client(edge).get("/", headers={"swerve-debug": "wrong"}).header("swerve-decisions") is None
     assert Client(edge).get("/").header("swerve-decisions") is None
