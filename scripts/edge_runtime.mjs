@@ -1,7 +1,9 @@
 // Runs Swerve's Worker in workerd through the pinned, offline-capable Miniflare, with
 // real local KV persisted to a directory, and a small control server to write KV.
 // Configuration comes as JSON in argv[2]:
-//   {"persist": DIR, "vars": {...}, "port": 0, "passthrough": ORIGIN_URL?}
+//   {"persist": DIR, "vars": {...}, "port": 0, "namespace": ID?, "passthrough": ORIGIN_URL?}
+// "namespace" is the KV namespace id (wrangler.toml's, to read what `wrangler kv --local`
+// wrote under DIR); by default the namespace is named after the binding.
 // With "passthrough", it runs a minimal JavaScript Worker that forwards every request to
 // that origin instead (the benchmark's baseline in the same runtime).
 // Prints one JSON line {"url": ..., "control": ...} when ready; stops on SIGTERM or when
@@ -35,7 +37,7 @@ const script = options.passthrough
 
 const mf = new Miniflare({
   ...script,
-  kvNamespaces: ["SWERVE_RULES"],
+  kvNamespaces: { SWERVE_RULES: options.namespace || "SWERVE_RULES" },
   kvPersist: options.persist,
   bindings: options.vars || {},
   host: "127.0.0.1",

@@ -3,17 +3,25 @@
 import argparse
 import contextlib
 import datetime
+import getpass
 import json
+import os
+import shutil
+import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
 from swerve_edge.digest import canonical_json, content_hash
 from swerve_edge.ruleset import RulesetError, load_ruleset
 
+from . import diff as diff_mod
 from . import explain as explain_mod
+from . import publish
 from . import simulate as simulate_mod
 from .compiler import compile_rules
+from .kv import KvError, WranglerKv
 from .schema import json_schema
 from .validate import has_errors, validate
 
@@ -173,6 +181,166 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     return 1 if any(r.breaks_guardrail for r in results) else 0
 
 
+_STEPS = {
+    "read-pointer": "reading the current pointer",
+    "write-ruleset": "writing the new version",
+    "verify-ruleset": "reading it back to compare",
+    "check-pointer": "checking nobody else pushed meanwhile",
+    "move-pointer": "moving the pointer",
+    "record-history": "recording the history",
+}
+
+
+def _step(name: str) -> None:
+    print(f"  {_STEPS.get(name, name)}...", file=sys.stderr, flush=True)
+    # Test hook: stop here so a test can kill the process between two steps.
+    if os.environ.get("SWERVE_PUSH_PAUSE_AT") == name:
+        print(f"paused at {name}", file=sys.stderr, flush=True)
+        time.sleep(600)
+
+
+def _wrangler() -> str:
+    explicit = os.environ.get("SWERVE_WRANGLER")
+    if explicit:
+        return explicit
+    for folder in (Path.cwd(), *Path.cwd().parents):
+        candidate = folder / "node_modules" / ".bin" / "wrangler"
+        if candidate.exists():
+            return str(candidate)
+    return shutil.which("wrangler") or "wrangler"
+
+
+def _kv(args: argparse.Namespace) -> WranglerKv:
+    return WranglerKv(_wrangler(), remote=args.remote, env=args.env, persist_to=args.persist_to, config=args.config)
+
+
+def _author(args: argparse.Namespace) -> str:
+    if getattr(args, "author", None):
+        return args.author
+    if os.environ.get("SWERVE_AUTHOR"):
+        return os.environ["SWERVE_AUTHOR"]
+    try:
+        email = subprocess.run(
+            ["git", "config", "user.email"], capture_output=True, text=True, timeout=10
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        email = ""
+    return email or getpass.getuser()
+
+
+def _confirm(question: str, yes: bool) -> None:
+    if yes:
+        return
+    if not sys.stdin.isatty():
+        raise CliError("not a terminal, so nothing can confirm: pass --yes to publish")
+    if input(f"{question} [y/N] ").strip().lower() not in ("y", "yes"):
+        raise CliError("cancelled: nothing was published")
+
+
+def _published(kv: WranglerKv, label: str) -> tuple[dict | None, str]:
+    """A stored document by label: 'current', 'N' or 'vN'."""
+    if label == "current":
+        pointer = publish.read_pointer(kv)
+        if pointer is None:
+            return None, f"current ({kv.where}: nothing published)"
+        return publish.read_version(kv, pointer.version), f"current (v{pointer.version}, {kv.where})"
+    number = label.removeprefix("v")
+    if not number.isdigit():
+        raise CliError(f"{label!r}: expected current, a version number, or rule files")
+    return publish.read_version(kv, int(number)), f"v{number} ({kv.where})"
+
+
+def _side(kv: WranglerKv, label: str) -> tuple[dict | None, str]:
+    path = Path(label)
+    if label == "current" or label.removeprefix("v").isdigit():
+        return _published(kv, label)
+    if path.suffix == ".json" and path.is_file():
+        return read_compiled(label), label
+    return compiled_from_sources([label]), f"{label} (local files)"
+
+
+def cmd_push(args: argparse.Namespace) -> int:
+    document = compiled_from_sources(args.paths or DEFAULT_RULES, strict=args.strict)
+    kv = _kv(args)
+    pointer = publish.read_pointer(kv)
+    if pointer is not None and pointer.hash == document["hash"]:
+        print(f"nothing to publish: version {pointer.version} ({kv.where}) already has this content")
+        return 0
+    old = publish.read_version(kv, pointer.version) if pointer else None
+    label = f"v{pointer.version} ({kv.where})" if pointer else f"nothing ({kv.where})"
+    print(diff_mod.render(diff_mod.diff(old, document), label, "local rules"))
+    now = datetime.datetime.now(datetime.UTC).timestamp()
+    broken = [r for r in simulate_mod.simulate(load_ruleset(document), document, 5000, 1, now) if r.breaks_guardrail]
+    for result in broken:
+        print(
+            f"GUARDRAIL: {result.flag} would expose {result.exposed:.1f}% (max_exposure {result.max_exposure:g}%)",
+            file=sys.stderr,
+        )
+    if broken and not args.force:
+        raise CliError("a guardrail would break: nothing was published (use --force to publish anyway)")
+    _confirm(f"Publish these changes to {kv.where}?", args.yes)
+    print(f"publishing to {kv.where}:", file=sys.stderr)
+    before = pointer
+    pointer = publish.push(kv, document, args.message, _author(args), force=args.force, step=_step, before=before)
+    if pointer is None:
+        print(f"nothing to publish: the current version ({kv.where}) already has this content")
+        return 0
+    print(f"published version {pointer.version} ({pointer.hash[:19]}), parent {pointer.parent}")
+    if args.remote:
+        print("KV is eventually consistent: every location serves it within about 60 seconds.")
+    return 0
+
+
+def cmd_rollback(args: argparse.Namespace) -> int:
+    kv = _kv(args)
+    target = int(args.version.removeprefix("v")) if args.version else None
+    pointer = publish.rollback(kv, _author(args), target, args.message or "", step=_step)
+    print(f"current is now version {pointer.version} (was {pointer.parent})")
+    if args.remote:
+        print("KV is eventually consistent: every location serves it within about 60 seconds.")
+    return 0
+
+
+def cmd_history(args: argparse.Namespace) -> int:
+    history, pointer = publish.history_with_pointer(_kv(args))
+    print(publish.render_history(history, pointer))
+    return 0
+
+
+def cmd_pull(args: argparse.Namespace) -> int:
+    kv = _kv(args)
+    document, _label = _published(kv, args.version or "current")
+    if document is None:
+        raise CliError(f"nothing is published in {kv.where}")
+    _write(canonical_json(document), args.output)
+    return 0
+
+
+def cmd_diff(args: argparse.Namespace) -> int:
+    kv = _kv(args)
+    old, label_old = _side(kv, args.a)
+    new, label_new = _side(kv, args.b)
+    if new is None:
+        raise CliError(f"{label_new}: nothing to compare")
+    changes = diff_mod.diff(old, new, visitors=args.visitors)
+    if args.json:
+        import msgspec
+
+        print(json.dumps([msgspec.to_builtins(c) for c in changes], indent=2))
+    else:
+        print(diff_mod.render(changes, label_old, label_new))
+    return 0
+
+
+def _kv_args(parser: argparse.ArgumentParser) -> None:
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument("--local", action="store_true", help="local KV, as wrangler dev and Miniflare use (default)")
+    where.add_argument("--remote", action="store_true", help="the real namespace in your Cloudflare account")
+    parser.add_argument("--env", help="wrangler environment (its own SWERVE_RULES namespace)")
+    parser.add_argument("--persist-to", metavar="DIR", help="local KV directory (default: wrangler's .wrangler/state)")
+    parser.add_argument("--config", metavar="FILE", help="wrangler.toml to use (default: wrangler's lookup)")
+
+
 def _rules_args(parser: argparse.ArgumentParser, compiled: bool = False) -> None:
     parser.add_argument("paths", nargs="*", help="rule files or directories (default: rules/)")
     if compiled:
@@ -225,6 +393,41 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.add_argument("--quiet", action="store_true", help="no progress lines")
     p.set_defaults(run=cmd_simulate)
+
+    p = sub.add_parser("push", help="validate, compile and publish the rules as a new version")
+    _rules_args(p)
+    _kv_args(p)
+    p.add_argument("-m", "--message", required=True, help="what this version changes")
+    p.add_argument("--author", help="who pushes (default: SWERVE_AUTHOR, git user.email, or the login name)")
+    p.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    p.add_argument("--force", action="store_true", help="publish despite a broken guardrail or a moved pointer")
+    p.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    p.set_defaults(run=cmd_push)
+
+    p = sub.add_parser("rollback", help="point current back at the parent version, or at VERSION")
+    p.add_argument("version", nargs="?", help="version to make current (default: the current one's parent)")
+    _kv_args(p)
+    p.add_argument("-m", "--message", help="why (default: rollback from N to M)")
+    p.add_argument("--author", help="who rolls back")
+    p.set_defaults(run=cmd_rollback)
+
+    p = sub.add_parser("history", help="list published versions; * marks the current one")
+    _kv_args(p)
+    p.set_defaults(run=cmd_history)
+
+    p = sub.add_parser("pull", help="write a stored compiled ruleset to stdout or a file")
+    p.add_argument("version", nargs="?", help="version number (default: current)")
+    _kv_args(p)
+    p.add_argument("-o", "--output", metavar="FILE", help="write here instead of stdout")
+    p.set_defaults(run=cmd_pull)
+
+    p = sub.add_parser("diff", help="semantic diff of two rulesets (default: current vs local rules/)")
+    p.add_argument("a", nargs="?", default="current", help="current, a version, rule files or a compiled .json")
+    p.add_argument("b", nargs="?", default="rules", help="the same kinds (default: rules/)")
+    _kv_args(p)
+    p.add_argument("--visitors", type=int, default=5000, help="simulated visitors for exposure changes")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(run=cmd_diff)
     return parser
 
 
@@ -236,7 +439,7 @@ def main(argv: list[str] | None = None) -> int:
     except CliError as exc:
         print(f"swerve: {exc}", file=sys.stderr)
         return 1
-    except RulesetError as exc:
+    except (RulesetError, KvError, publish.PublishError) as exc:
         print(f"swerve: {exc}", file=sys.stderr)
         return 1
     except BrokenPipeError:

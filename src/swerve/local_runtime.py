@@ -21,8 +21,14 @@ RUNTIME = ROOT / "scripts" / "edge_runtime.mjs"
 class LocalEdge:
     """Swerve (or a JS pass-through baseline) in workerd, with persisted local KV."""
 
-    def __init__(self, persist: Path, variables: dict[str, str], passthrough: str | None = None) -> None:
-        options = {"persist": str(persist), "vars": variables, "passthrough": passthrough}
+    def __init__(
+        self,
+        persist: Path,
+        variables: dict[str, str],
+        passthrough: str | None = None,
+        namespace: str | None = None,
+    ) -> None:
+        options = {"persist": str(persist), "vars": variables, "passthrough": passthrough, "namespace": namespace}
         self.process = subprocess.Popen(
             ["node", str(RUNTIME), json.dumps(options)],
             stdin=subprocess.PIPE,
