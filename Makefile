@@ -2,15 +2,21 @@
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: install test lint bench
+PORT ?= 8787
+ORIGIN_PORT ?= 8788
 
-$(VENV)/.installed: pyproject.toml
+.PHONY: install test lint bench demo check-tools
+
+check-tools:
+	@python3 scripts/check_tools.py
+
+$(VENV)/.installed: pyproject.toml | check-tools
 	python3 -m venv $(VENV)
 	$(VENV)/bin/pip install -q --upgrade pip
 	$(VENV)/bin/pip install -q -e '.[dev]'
 	touch $@
 
-node_modules/.installed: package.json package-lock.json
+node_modules/.installed: package.json package-lock.json | check-tools
 	npm ci --no-audit --no-fund
 	touch $@
 
@@ -23,6 +29,9 @@ lint: install
 test: install lint
 	$(VENV)/bin/swerve validate rules/
 	$(PY) -m pytest -q
+
+demo: install
+	$(PY) scripts/demo.py --port $(PORT) --origin-port $(ORIGIN_PORT)
 
 bench: install
 	$(PY) scripts/bench_eval.py

@@ -14,7 +14,7 @@ def swerve(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_explain_adaptive_offer_and_country_banner() -> None:
-    behavior = json.dumps({"sessions": 2, "events": {"pricing_view": 3}})
+    behavior = json.dumps({"sessions": 2, "events": {"pricing_view": 3, "plans_compared": 1}})
     result = swerve(
         "explain", "--url", "https://shop.test/pricing", "--country", "DE", "--behavior", behavior, "--json"
     )

@@ -35,7 +35,7 @@ def expectations(path: Path) -> list[tuple[int, str, str]]:
 def test_example_rules_are_valid() -> None:
     result = run_cli("validate", "rules/")
     assert result.returncode == 0, result.stderr
-    assert result.stdout.startswith("valid: 8 flags, 4 segments, 5 events")
+    assert result.stdout.startswith("valid: 8 flags, 4 segments, 6 events")
 
 
 @pytest.mark.parametrize("fixture", INVALID, ids=[p.stem for p in INVALID])

@@ -181,7 +181,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     return 1 if any(r.breaks_guardrail for r in results) else 0
 
 
-_STEPS = {
+STEP_LABELS = {
     "read-pointer": "reading the current pointer",
     "write-ruleset": "writing the new version",
     "verify-ruleset": "reading it back to compare",
@@ -192,7 +192,7 @@ _STEPS = {
 
 
 def _step(name: str) -> None:
-    print(f"  {_STEPS.get(name, name)}...", file=sys.stderr, flush=True)
+    print(f"  {STEP_LABELS.get(name, name)}...", file=sys.stderr, flush=True)
     # Test hook: stop here so a test can kill the process between two steps.
     if os.environ.get("SWERVE_PUSH_PAUSE_AT") == name:
         print(f"paused at {name}", file=sys.stderr, flush=True)

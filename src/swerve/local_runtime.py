@@ -27,8 +27,15 @@ class LocalEdge:
         variables: dict[str, str],
         passthrough: str | None = None,
         namespace: str | None = None,
+        port: int = 0,
     ) -> None:
-        options = {"persist": str(persist), "vars": variables, "passthrough": passthrough, "namespace": namespace}
+        options = {
+            "persist": str(persist),
+            "vars": variables,
+            "passthrough": passthrough,
+            "namespace": namespace,
+            "port": port,
+        }
         self.process = subprocess.Popen(
             ["node", str(RUNTIME), json.dumps(options)],
             stdin=subprocess.PIPE,

@@ -1,0 +1,69 @@
+"""The demo site's origin: a small static server for ``demo/site`` on 127.0.0.1.
+
+Used by ``make demo`` and the browser tests. Clean URLs map to the HTML files
+(``/pricing`` -> ``pricing.html``, ``/signup/done`` -> ``signup-done.html``).
+"""
+
+import http.server
+import mimetypes
+import threading
+import urllib.parse
+from pathlib import Path
+
+SITE = Path(__file__).resolve().parents[2] / "demo" / "site"
+ROUTES = {
+    "/": "index.html",
+    "/pricing": "pricing.html",
+    "/pricing-cards": "pricing-cards.html",
+    "/signup": "signup.html",
+    "/signup/done": "signup-done.html",
+    "/docs": "docs.html",
+}
+
+
+class _Handler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    # One write per response and no Nagle: split writes wait ~40 ms for a delayed ACK.
+    disable_nagle_algorithm = True
+    wbufsize = 1 << 16
+
+    def log_message(self, *_args: object) -> None:
+        pass
+
+    def do_HEAD(self) -> None:
+        self.do_GET()
+
+    def do_GET(self) -> None:
+        path = urllib.parse.urlsplit(self.path).path
+        name = ROUTES.get(path) or (path.removeprefix("/") if path.startswith("/static/") else None)
+        file = (SITE / name).resolve() if name else None
+        if file is None or SITE not in file.parents or not file.is_file():
+            self._send(404, b"<!doctype html><title>Not found</title><h1>Not found</h1>", "text/html; charset=utf-8")
+            return
+        kind = mimetypes.guess_type(file.name)[0] or "application/octet-stream"
+        if kind.startswith("text/") or kind.endswith("javascript"):
+            kind += "; charset=utf-8"
+        self._send(200, file.read_bytes(), kind)
+
+    def _send(self, status: int, body: bytes, kind: str) -> None:
+        self.send_response(status)
+        self.send_header("content-type", kind)
+        self.send_header("content-length", str(len(body)))
+        self.send_header("cache-control", "public, max-age=60")
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+
+class DemoOrigin:
+    """The demo site served in a background thread."""
+
+    def __init__(self, port: int = 0) -> None:
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", port), _Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        """Stop serving."""
+        self.server.shutdown()
+        self.server.server_close()
