@@ -29,6 +29,7 @@ import eval_workload as workload
 import yaml
 
 from swerve.compiler import compile_rules
+from swerve.local_http import QuietHandler
 from swerve.local_runtime import LocalEdge
 from swerve.validate import has_errors, validate
 
@@ -42,21 +43,9 @@ REWRITES = [
 ]
 
 
-class PageHandler(http.server.BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    # Headers and body in one write, no Nagle: otherwise delayed ACKs add ~40 ms to every path.
-    disable_nagle_algorithm = True
-    wbufsize = 1 << 16
-
-    def log_message(self, *_args: object) -> None:
-        pass
-
+class PageHandler(QuietHandler):
     def do_GET(self) -> None:
-        self.send_response(200)
-        self.send_header("content-type", "text/html; charset=utf-8")
-        self.send_header("content-length", str(len(PAGE)))
-        self.end_headers()
-        self.wfile.write(PAGE)
+        self.send_body(200, PAGE, "text/html; charset=utf-8")
 
 
 def ruleset(folder: Path) -> dict:

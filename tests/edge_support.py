@@ -10,6 +10,7 @@ import urllib.parse
 from pathlib import Path
 from typing import ClassVar
 
+from swerve.local_http import QuietHandler
 from swerve.local_runtime import LocalEdge as Edge
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -18,27 +19,10 @@ PAGES = {"/": "index.html", "/big": "big.html", "/pricing": "pricing.html", "/pr
 PAGES |= {"/no-head": "no-head.html", "/signup/done": "index.html"}
 
 
-class OriginHandler(http.server.BaseHTTPRequestHandler):
+class OriginHandler(QuietHandler):
     """Fixture pages plus a few special routes; records every path it serves."""
 
-    protocol_version = "HTTP/1.1"
-    # One write per response and no Nagle, or delayed ACKs add ~40 ms per request.
-    disable_nagle_algorithm = True
-    wbufsize = 1 << 16
     hits: ClassVar[list[str]] = []
-
-    def log_message(self, *_args: object) -> None:
-        pass
-
-    def _send(self, status: int, body: bytes, content_type: str, extra: dict[str, str] | None = None) -> None:
-        self.send_response(status)
-        self.send_header("content-type", content_type)
-        self.send_header("content-length", str(len(body)))
-        for key, value in (extra or {}).items():
-            self.send_header(key, value)
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(body)
 
     def do_HEAD(self) -> None:
         self.do_GET()
@@ -47,9 +31,9 @@ class OriginHandler(http.server.BaseHTTPRequestHandler):
         path = urllib.parse.urlsplit(self.path).path
         OriginHandler.hits.append(path)
         if path == "/logo.png":
-            self._send(200, (SITE / "logo.png").read_bytes(), "image/png")
+            self.send_body(200, (SITE / "logo.png").read_bytes(), "image/png")
         elif path == "/redirect":
-            self._send(302, b"", "text/html", {"location": "/elsewhere"})
+            self.send_body(302, b"", "text/html", {"location": "/elsewhere"})
         elif path == "/cached":
             if self.headers.get("if-none-match") == '"v1"':
                 self.send_response(304)
@@ -57,7 +41,7 @@ class OriginHandler(http.server.BaseHTTPRequestHandler):
                 self.end_headers()
                 return
             body = (SITE / "index.html").read_bytes()
-            self._send(
+            self.send_body(
                 200,
                 body,
                 "text/html; charset=utf-8",
@@ -66,11 +50,11 @@ class OriginHandler(http.server.BaseHTTPRequestHandler):
         elif path == "/range":
             body = (SITE / "big.html").read_bytes()
             if self.headers.get("range") == "bytes=0-99":
-                self._send(206, body[:100], "text/html", {"content-range": f"bytes 0-99/{len(body)}"})
+                self.send_body(206, body[:100], "text/html", {"content-range": f"bytes 0-99/{len(body)}"})
             else:
-                self._send(200, body, "text/html")
+                self.send_body(200, body, "text/html")
         elif path in PAGES:
-            self._send(
+            self.send_body(
                 200,
                 (SITE / PAGES[path]).read_bytes(),
                 "text/html; charset=utf-8",
@@ -79,7 +63,7 @@ class OriginHandler(http.server.BaseHTTPRequestHandler):
         elif path == "/echo":
             self._echo(b"")
         else:
-            self._send(404, b"not found", "text/plain")
+            self.send_body(404, b"not found", "text/plain")
 
     def do_POST(self) -> None:
         OriginHandler.hits.append(urllib.parse.urlsplit(self.path).path)
@@ -93,7 +77,7 @@ class OriginHandler(http.server.BaseHTTPRequestHandler):
             "headers": {k.lower(): v for k, v in self.headers.items()},
             "body": body.decode(),
         }
-        self._send(200, json.dumps(seen).encode(), "application/json")
+        self.send_body(200, json.dumps(seen).encode(), "application/json")
 
 
 class Origin:

@@ -10,6 +10,8 @@ import threading
 import urllib.parse
 from pathlib import Path
 
+from .local_http import QuietHandler
+
 SITE = Path(__file__).resolve().parents[2] / "demo" / "site"
 ROUTES = {
     "/": "index.html",
@@ -21,15 +23,7 @@ ROUTES = {
 }
 
 
-class _Handler(http.server.BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    # One write per response and no Nagle: split writes wait ~40 ms for a delayed ACK.
-    disable_nagle_algorithm = True
-    wbufsize = 1 << 16
-
-    def log_message(self, *_args: object) -> None:
-        pass
-
+class _Handler(QuietHandler):
     def do_HEAD(self) -> None:
         self.do_GET()
 
@@ -38,21 +32,14 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         name = ROUTES.get(path) or (path.removeprefix("/") if path.startswith("/static/") else None)
         file = (SITE / name).resolve() if name else None
         if file is None or SITE not in file.parents or not file.is_file():
-            self._send(404, b"<!doctype html><title>Not found</title><h1>Not found</h1>", "text/html; charset=utf-8")
+            self.send_body(
+                404, b"<!doctype html><title>Not found</title><h1>Not found</h1>", "text/html; charset=utf-8"
+            )
             return
         kind = mimetypes.guess_type(file.name)[0] or "application/octet-stream"
         if kind.startswith("text/") or kind.endswith("javascript"):
             kind += "; charset=utf-8"
-        self._send(200, file.read_bytes(), kind)
-
-    def _send(self, status: int, body: bytes, kind: str) -> None:
-        self.send_response(status)
-        self.send_header("content-type", kind)
-        self.send_header("content-length", str(len(body)))
-        self.send_header("cache-control", "public, max-age=60")
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(body)
+        self.send_body(200, file.read_bytes(), kind, {"cache-control": "public, max-age=60"})
 
 
 class DemoOrigin:

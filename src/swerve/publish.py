@@ -151,6 +151,11 @@ def push(
         time=_now(),
         action="push",
     )
+    return _go_live(kv, pointer, history, step)
+
+
+def _go_live(kv: Kv, pointer: Pointer, history: list[Pointer], step: Step) -> Pointer:
+    """Move ``current`` (the one write visitors see), then record it in the history."""
     step("move-pointer")
     kv.put(POINTER_KEY, msgspec.json.encode(pointer).decode())
     step("record-history")
@@ -183,11 +188,7 @@ def rollback(
         time=_now(),
         action="rollback",
     )
-    step("move-pointer")
-    kv.put(POINTER_KEY, msgspec.json.encode(pointer).decode())
-    step("record-history")
-    kv.put(HISTORY_KEY, msgspec.json.encode([*history, pointer]).decode())
-    return pointer
+    return _go_live(kv, pointer, history, step)
 
 
 def render_history(history: list[Pointer], pointer: Pointer | None) -> str:
