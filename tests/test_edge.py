@@ -291,6 +291,21 @@ def test_sticky_rollout_survives_a_reshuffle(origin: Origin, tmp_path: Path) -> 
         worker.close()
 
 
+def test_missing_cookie_keys_are_named_once_and_pages_still_serve(origin: Origin, tmp_path: Path) -> None:
+    settings = variables(origin)
+    del settings["SWERVE_COOKIE_KEYS"]
+    worker = Edge(tmp_path / "kv", settings)
+    try:
+        worker.publish(compile_edge_rules(), 1)
+        for _ in range(3):
+            response = Client(worker).get("/")
+            assert "New &lt;headline&gt;" in response.text
+            assert [c.split("=", 1)[0] for c in response.all("set-cookie")] == ["swerve_id"]
+    finally:
+        logs = worker.close()
+    assert logs.count("SWERVE_COOKIE_KEYS is not set") == 1 and "wrangler secret put" in logs
+
+
 def test_consent_cookie_gates_every_cookie(origin: Origin, tmp_path: Path) -> None:
     worker = Edge(tmp_path / "kv", variables(origin, SWERVE_CONSENT_COOKIE="cookie_consent"))
     try:

@@ -52,7 +52,13 @@ def _text(value: object) -> str:
 def _env(env: object) -> Config:
     # An isolate's vars and secrets are fixed for its lifetime: read them once.
     if _isolate["config"] is None:
-        _isolate["config"] = load_config(lambda name: _text(getattr(env, name, None)))
+        config = load_config(lambda name: _text(getattr(env, name, None)))
+        if not config.cookie_keys:
+            console.error(
+                "swerve: the secret SWERVE_COOKIE_KEYS is not set, so no behavior summary is kept: "
+                "set it with `npx wrangler secret put SWERVE_COOKIE_KEYS`"
+            )
+        _isolate["config"] = config
     return _isolate["config"]
 
 
