@@ -24,18 +24,11 @@ def code_units(text: str) -> bytes | tuple[int, ...]:
 def fnv1a32(units: bytes | tuple[int, ...], state: int = FNV_OFFSET) -> int:
     """FNV-1a (32 bit) over code units, continuing from ``state``.
 
-    The hot path of every rollout, so it is unrolled eight units at a time and masks
-    once per block: the result mod 2**32 depends only on the low 32 bits of each
-    intermediate, and xor with a code unit never reaches past them.
+    Rollouts at the edge go through ``SeedBatch``; this serves seeds and the reference hash.
     """
-    p = FNV_PRIME
-    full = len(units) - len(units) % 8
-    for i in range(0, full, 8):
-        a, b, c, d, e, f, g, h = units[i : i + 8]
-        state = ((((((((state ^ a) * p ^ b) * p ^ c) * p ^ d) * p ^ e) * p ^ f) * p ^ g) * p ^ h) * p & _MASK
-    for unit in units[full:]:
-        state = (state ^ unit) * p
-    return state & _MASK
+    for unit in units:
+        state = ((state ^ unit) * FNV_PRIME) & _MASK
+    return state
 
 
 def gb_hash(seed: str, value: str, version: int) -> float | None:

@@ -60,13 +60,7 @@ def bootstrap_script(values: dict[str, object]) -> str:
     value can close the element or open a comment, and the JSON still parses to the same data.
     """
     text = json.dumps(values, separators=(",", ":"), ensure_ascii=False, sort_keys=True)
-    for char, escaped in (
-        ("<", "\\u003c"),
-        (">", "\\u003e"),
-        ("&", "\\u0026"),
-        ("\u2028", "\\u2028"),
-        ("\u2029", "\\u2029"),
-    ):
+    for char, escaped in _SCRIPT_ESCAPES:
         text = text.replace(char, escaped)
     return f'<script type="application/json" id="{BOOTSTRAP_ID}">{text}</script>'
 

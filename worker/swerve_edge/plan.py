@@ -13,7 +13,7 @@ from typing import NamedTuple
 from . import cookie
 from .config import Config
 from .context import build_attributes, request_attributes
-from .decide import ROLLOUT, STICKY, Decision, decide
+from .decide import ROLLOUT, STICKY, decide
 from .http import (
     ANONYMOUS_COOKIE,
     SUMMARY_COOKIE,
@@ -45,7 +45,6 @@ class Facts(NamedTuple):
 class Plan(NamedTuple):
     """What to do with the request."""
 
-    decisions: list[Decision]
     rewrites: list[tuple[str, str]]
     serve_path: str | None
     bootstrap: str | None
@@ -57,7 +56,6 @@ class Visitor(NamedTuple):
     """Identity and summary of the visitor behind a request."""
 
     anonymous_id: str
-    new_id: bool
     user_id: str | None
     user_attributes: dict[str, object]
     summary: Summary
@@ -81,8 +79,7 @@ def identify(config: Config, facts: Facts, new_id: Callable[[], str]) -> Visitor
     """Who is asking: cookies, consent, identity, the trusted summary and the request attributes."""
     cookies = parse_cookies(facts.headers.get("cookie", ""))
     anonymous = cookies.get(ANONYMOUS_COOKIE, "")
-    fresh_id = not valid_anonymous_id(anonymous)
-    if fresh_id:
+    if not valid_anonymous_id(anonymous):
         anonymous = new_id()
     user_id = cookies.get(config.user_id_cookie) if config.user_id_cookie else None
     if not user_id and config.user_id_header:
@@ -97,7 +94,6 @@ def identify(config: Config, facts: Facts, new_id: Callable[[], str]) -> Visitor
     consent = not config.consent_cookie or config.consent_cookie in cookies
     return Visitor(
         anonymous_id=anonymous,
-        new_id=fresh_id,
         user_id=user_id,
         user_attributes=attrs,
         summary=summary or fresh(facts.now),
@@ -106,7 +102,7 @@ def identify(config: Config, facts: Facts, new_id: Callable[[], str]) -> Visitor
     )
 
 
-def _cookies(config: Config, facts: Facts, visitor: Visitor) -> list[str]:
+def _cookies(config: Config, visitor: Visitor) -> list[str]:
     if not visitor.may_write:
         return []
     secure = not is_local_host(str(visitor.request.get("host", "")))
@@ -150,11 +146,10 @@ def plan_request(ruleset: Ruleset, config: Config, facts: Facts, new_id: Callabl
     if token_matches(facts.headers.get("swerve-debug", ""), config.debug_token):
         debug = ", ".join(f"{d.flag}={d.variant}; {d.describe()}" for d in decisions) or "none"
     return Plan(
-        decisions=decisions,
         rewrites=rewrites,
         serve_path=serve_path,
         bootstrap=bootstrap_script(client) if client else None,
-        set_cookies=_cookies(config, facts, visitor),
+        set_cookies=_cookies(config, visitor),
         debug_header=debug,
     )
 
@@ -190,4 +185,4 @@ def plan_client_event(
     if not visitor.may_write:
         return EventResult(204, "not counted", [])
     record_event(visitor.summary, name)
-    return EventResult(204, "counted", _cookies(config, facts, visitor))
+    return EventResult(204, "counted", _cookies(config, visitor))
