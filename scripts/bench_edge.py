@@ -28,10 +28,9 @@ from pathlib import Path
 import eval_workload as workload
 import yaml
 
-from swerve.compiler import compile_rules
+from swerve.cli import compiled_from_sources
 from swerve.local_http import QuietHandler
 from swerve.local_runtime import LocalEdge
-from swerve.validate import has_errors, validate
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = (ROOT / "tests" / "fixtures" / "site" / "big.html").read_bytes()
@@ -61,10 +60,7 @@ def ruleset(folder: Path) -> dict:
             flag["client"] = True
         rules["flags"][key] = flag
     (folder / "bench.yaml").write_text(yaml.safe_dump(rules, sort_keys=False))
-    compiled, findings = validate([str(folder)])
-    if has_errors(findings):
-        raise SystemExit("\n".join(f.render() for f in findings))
-    return compile_rules(compiled)
+    return compiled_from_sources([str(folder)])
 
 
 class Target:

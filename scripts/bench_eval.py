@@ -27,8 +27,7 @@ import yaml
 from flag_engine.engine import get_evaluation_result
 from growthbook import GrowthBook
 
-from swerve.compiler import compile_rules
-from swerve.validate import has_errors, validate
+from swerve.cli import compiled_from_sources
 from swerve_edge.decide import decide
 from swerve_edge.ruleset import load_ruleset
 
@@ -38,10 +37,7 @@ NOW = 1_800_000_000.0
 
 def compile_workload(specs: list[dict], folder: Path) -> dict:
     (folder / "bench.yaml").write_text(yaml.safe_dump(workload.swerve_rules(specs), sort_keys=False))
-    rules, findings = validate([str(folder)])
-    if has_errors(findings):
-        raise SystemExit("\n".join(f.render() for f in findings))
-    return compile_rules(rules)
+    return compiled_from_sources([str(folder)])
 
 
 def timed(passes: int, run_pass) -> tuple[float, list[float]]:

@@ -11,9 +11,6 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 @pytest.fixture(scope="session")
 def example_document() -> dict:
     """The compiled ruleset of the example rules in rules/."""
-    from swerve.compiler import compile_rules
-    from swerve.validate import has_errors, validate
+    from swerve.cli import compiled_from_sources
 
-    rules, findings = validate([str(ROOT / "rules")])
-    assert not has_errors(findings), [f.render() for f in findings]
-    return compile_rules(rules)
+    return compiled_from_sources([str(ROOT / "rules")])

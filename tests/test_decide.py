@@ -7,8 +7,7 @@ from pathlib import Path
 import pytest
 from growthbook import GrowthBook
 
-from swerve.compiler import compile_rules
-from swerve.validate import has_errors, validate
+from swerve.cli import compiled_from_sources
 from swerve_edge.decide import decide
 from swerve_edge.ruleset import Ruleset, RulesetError, load_ruleset
 
@@ -20,9 +19,7 @@ def compile_yaml(tmp_path: Path):
     def build(text: str) -> Ruleset:
         path = tmp_path / "rules.yaml"
         path.write_text(textwrap.dedent(text))
-        rules, findings = validate([str(path)])
-        assert not has_errors(findings), [f.render() for f in findings]
-        return load_ruleset(compile_rules(rules))
+        return load_ruleset(compiled_from_sources([str(path)]))
 
     return build
 

@@ -10,8 +10,7 @@ import pytest
 from conftest import FIXTURES
 from edge_support import Client, Edge, Origin, Response
 
-from swerve.compiler import compile_rules
-from swerve.validate import has_errors, validate
+from swerve.cli import compiled_from_sources
 from swerve_edge import cookie
 from swerve_edge.digest import content_hash
 
@@ -20,9 +19,7 @@ DEBUG = "debug-token-for-tests"
 
 
 def compile_edge_rules() -> dict:
-    rules, findings = validate([str(FIXTURES / "edge_rules")])
-    assert not has_errors(findings), [f.render() for f in findings]
-    return compile_rules(rules)
+    return compiled_from_sources([str(FIXTURES / "edge_rules")])
 
 
 def rehash(document: dict) -> dict:

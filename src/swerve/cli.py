@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from swerve_edge.digest import canonical_json, content_hash
+from swerve_edge.digest import canonical_json, is_intact
 from swerve_edge.ruleset import RulesetError, load_ruleset
 
 from . import diff as diff_mod
@@ -59,7 +59,7 @@ def read_compiled(path: str) -> dict[str, Any]:
         document = json.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise CliError(f"{path}: cannot read compiled ruleset: {exc}") from exc
-    if not isinstance(document, dict) or document.get("hash") != content_hash(document):
+    if not is_intact(document):
         raise CliError(f"{path}: not a compiled Swerve ruleset, or its content hash does not match")
     return document
 

@@ -16,7 +16,7 @@ from typing import Protocol
 
 import msgspec
 
-from swerve_edge.digest import canonical_json, content_hash
+from swerve_edge.digest import canonical_json, is_intact
 from swerve_edge.loader import POINTER_KEY, ruleset_key
 
 HISTORY_KEY = "history"
@@ -95,7 +95,7 @@ def read_version(kv: Kv, version: int) -> dict:
         document = json.loads(text)
     except ValueError as exc:
         raise PublishError(f"version {version} in KV is not JSON: {exc}") from exc
-    if not isinstance(document, dict) or document.get("hash") != content_hash(document):
+    if not is_intact(document):
         raise PublishError(f"version {version} in KV does not match its content hash")
     return document
 

@@ -17,3 +17,8 @@ def content_hash(document: dict) -> str:
     """``sha256:`` of the canonical body (every key but ``hash``)."""
     body = {k: v for k, v in document.items() if k != "hash"}
     return "sha256:" + hashlib.sha256(canonical_json(body)).hexdigest()
+
+
+def is_intact(document: object) -> bool:
+    """Whether a decoded document carries the hash of its own body."""
+    return isinstance(document, dict) and document.get("hash") == content_hash(document)

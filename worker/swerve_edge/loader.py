@@ -10,7 +10,7 @@ successful load, not once per request.
 import json
 from collections.abc import Awaitable, Callable
 
-from .digest import content_hash
+from .digest import is_intact
 from .ruleset import Ruleset, RulesetError, load_ruleset
 
 KvGet = Callable[[str], Awaitable[str | None]]
@@ -71,11 +71,7 @@ class RulesetCache:
             return self._fail("missing-version", f"{POINTER_KEY} points to version {version}, which KV does not hold")
         try:
             document = json.loads(document_text)
-            if (
-                type(document) is not dict
-                or document.get("hash") != expected_hash
-                or content_hash(document) != expected_hash
-            ):
+            if not is_intact(document) or document["hash"] != expected_hash:
                 raise RulesetError("content hash does not match the pointer")
             ruleset = load_ruleset(document)
         except (ValueError, RulesetError) as exc:
