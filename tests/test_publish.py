@@ -63,6 +63,8 @@ def test_push_history_diff_pull_rollback(rules: Path, tmp_path: Path) -> None:
     assert back.returncode == 0 and "current is now version 1 (was 2)" in back.stdout
     history = swerve("history", *kv).stdout.splitlines()
     assert history[0].startswith("* rollback to v1") and "rollback from 2 to 1" in history[0]
+    garbled = swerve("rollback", "latest", *kv)
+    assert garbled.returncode == 1 and "expected a version number such as 3 or v3" in garbled.stderr
     refused = swerve("rollback", "9", *kv)
     assert refused.returncode == 1 and refused.stderr.splitlines()[-1] == "swerve: version 9 is not in KV"
     pulled = swerve("pull", "2", *kv)

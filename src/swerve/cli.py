@@ -13,6 +13,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+import msgspec
+
 from swerve_edge.digest import canonical_json, is_intact
 from swerve_edge.ruleset import RulesetError, load_ruleset
 
@@ -173,8 +175,6 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     show = simulate_mod.print_progress if args.visitors >= 20_000 and not args.quiet else None
     results = simulate_mod.simulate(ruleset, document, args.visitors, args.seed, now, show)
     if args.json:
-        import msgspec
-
         print(json.dumps([msgspec.to_builtins(r) for r in results], indent=2))
     else:
         print(simulate_mod.render(results))
@@ -237,6 +237,14 @@ def _confirm(question: str, yes: bool) -> None:
         raise CliError("cancelled: nothing was published")
 
 
+def _version(label: str) -> int:
+    """A version label, 'N' or 'vN', as its number."""
+    number = label.removeprefix("v")
+    if not number.isdigit():
+        raise CliError(f"{label!r}: expected a version number such as 3 or v3")
+    return int(number)
+
+
 def _published(kv: WranglerKv, label: str) -> tuple[dict | None, str]:
     """A stored document by label: 'current', 'N' or 'vN'."""
     if label == "current":
@@ -244,10 +252,8 @@ def _published(kv: WranglerKv, label: str) -> tuple[dict | None, str]:
         if pointer is None:
             return None, f"current ({kv.where}: nothing published)"
         return publish.read_version(kv, pointer.version), f"current (v{pointer.version}, {kv.where})"
-    number = label.removeprefix("v")
-    if not number.isdigit():
-        raise CliError(f"{label!r}: expected current, a version number, or rule files")
-    return publish.read_version(kv, int(number)), f"v{number} ({kv.where})"
+    version = _version(label)
+    return publish.read_version(kv, version), f"v{version} ({kv.where})"
 
 
 def _side(kv: WranglerKv, label: str) -> tuple[dict | None, str]:
@@ -280,11 +286,8 @@ def cmd_push(args: argparse.Namespace) -> int:
         raise CliError("a guardrail would break: nothing was published (use --force to publish anyway)")
     _confirm(f"Publish these changes to {kv.where}?", args.yes)
     print(f"publishing to {kv.where}:", file=sys.stderr)
-    before = pointer
-    pointer = publish.push(kv, document, args.message, _author(args), force=args.force, step=_step, before=before)
-    if pointer is None:
-        print(f"nothing to publish: the current version ({kv.where}) already has this content")
-        return 0
+    pointer = publish.push(kv, document, args.message, _author(args), force=args.force, step=_step, before=pointer)
+    assert pointer is not None  # identical content returned above, before anything was written
     print(f"published version {pointer.version} ({pointer.hash[:19]}), parent {pointer.parent}")
     if args.remote:
         print("KV is eventually consistent: every location serves it within about 60 seconds.")
@@ -293,7 +296,7 @@ def cmd_push(args: argparse.Namespace) -> int:
 
 def cmd_rollback(args: argparse.Namespace) -> int:
     kv = _kv(args)
-    target = int(args.version.removeprefix("v")) if args.version else None
+    target = _version(args.version) if args.version else None
     pointer = publish.rollback(kv, _author(args), target, args.message or "", step=_step)
     print(f"current is now version {pointer.version} (was {pointer.parent})")
     if args.remote:
@@ -324,8 +327,6 @@ def cmd_diff(args: argparse.Namespace) -> int:
         raise CliError(f"{label_new}: nothing to compare")
     changes = diff_mod.diff(old, new, visitors=args.visitors)
     if args.json:
-        import msgspec
-
         print(json.dumps([msgspec.to_builtins(c) for c in changes], indent=2))
     else:
         print(diff_mod.render(changes, label_old, label_new))
