@@ -28,7 +28,7 @@ from pathlib import Path
 import eval_workload as workload
 import yaml
 
-from swerve.cli import compiled_from_sources
+from swerve.build import compiled_from_sources
 from swerve.local_http import QuietHandler
 from swerve.local_runtime import LocalEdge
 

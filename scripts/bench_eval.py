@@ -27,7 +27,7 @@ import yaml
 from flag_engine.engine import get_evaluation_result
 from growthbook import GrowthBook
 
-from swerve.cli import compiled_from_sources
+from swerve.build import compiled_from_sources
 from swerve_edge.decide import decide
 from swerve_edge.ruleset import load_ruleset
 

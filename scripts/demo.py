@@ -15,8 +15,10 @@ import tomllib
 from pathlib import Path
 
 from swerve import publish
-from swerve.cli import STEP_LABELS, CliError, compiled_from_sources
+from swerve.build import compiled_from_sources
+from swerve.commands.publishing import STEP_LABELS
 from swerve.demo_origin import DemoOrigin
+from swerve.errors import CliError
 from swerve.kv import KvError, WranglerKv
 from swerve.local_runtime import LocalEdge
 

@@ -11,6 +11,6 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 @pytest.fixture(scope="session")
 def example_document() -> dict:
     """The compiled ruleset of the example rules in rules/."""
-    from swerve.cli import compiled_from_sources
+    from swerve.build import compiled_from_sources
 
     return compiled_from_sources([str(ROOT / "rules")])

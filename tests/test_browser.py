@@ -11,7 +11,7 @@ import pytest
 from conftest import ROOT
 from playwright.sync_api import Browser, BrowserContext, sync_playwright
 
-from swerve.cli import compiled_from_sources
+from swerve.build import compiled_from_sources
 from swerve.demo_origin import DemoOrigin
 from swerve.local_runtime import LocalEdge
 

@@ -11,6 +11,7 @@ from conftest import ROOT
 from swerve.compiler import compile_rules
 from swerve.validate import validate
 from swerve_edge.digest import canonical_json, content_hash
+from swerve_edge.ruleset import load_ruleset
 
 
 def compile_dir(folder: Path) -> bytes:
@@ -45,11 +46,12 @@ def test_flags_come_after_their_prerequisites(example_document: dict) -> None:
     assert order.index("hero-headline") < order.index("pricing-layout")
 
 
-def test_precomputed_rollout_ranges(example_document: dict) -> None:
+def test_rollouts_keep_weights_and_the_edge_computes_ranges(example_document: dict) -> None:
     flag = next(f for f in example_document["flags"] if f["key"] == "pricing-layout")
     rollout = flag["rules"][0]["rollout"]
-    assert rollout["variants"] == ["classic", "cards"]
-    assert rollout["ranges"] == [[0.0, 0.2], [0.5, 0.7]]
+    assert rollout == {"variants": ["classic", "cards"], "weights": [50, 50], "coverage": 40}
+    rule = load_ruleset(example_document).by_key["pricing-layout"].rules[0]
+    assert rule.ranges == ((0.0, 0.2), (0.5, 0.7))
 
 
 def test_cli_compile_and_schema(tmp_path: Path) -> None:

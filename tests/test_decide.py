@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from growthbook import GrowthBook
 
-from swerve.cli import compiled_from_sources
+from swerve.build import compiled_from_sources
 from swerve_edge.decide import decide
 from swerve_edge.ruleset import Ruleset, RulesetError, load_ruleset
 
@@ -194,6 +194,6 @@ def test_rollouts_bucket_exactly_like_growthbook(compile_yaml) -> None:
 
 
 def test_load_rejects_other_documents() -> None:
-    for document in ({}, {"format": 99}, {"format": 1, "flags": [{"key": "x"}]}, []):
+    for document in ({}, {"format": 99}, {"format": 1}, {"format": 2, "flags": [{"key": "x"}]}, []):
         with pytest.raises(RulesetError):
             load_ruleset(document)

@@ -10,7 +10,7 @@ import pytest
 from conftest import FIXTURES
 from edge_support import Client, Edge, Origin, Response
 
-from swerve.cli import compiled_from_sources
+from swerve.build import compiled_from_sources
 from swerve_edge import cookie
 from swerve_edge.digest import content_hash
 
@@ -259,7 +259,7 @@ def test_rulesets_refresh_and_failures_keep_the_last_good(origin: Origin, tmp_pa
         worker.put("current", json.dumps({"version": 3, "hash": "sha256:missing"}))
         for _ in range(3):
             assert "Version two" in client.get("/").text
-        worker.put("rulesets/4", '{"format": 1, "hash": "sha256:x", "flags": [')
+        worker.put("rulesets/4", '{"format": 2, "hash": "sha256:x", "flags": [')
         worker.put("current", json.dumps({"version": 4, "hash": "sha256:x"}))
         assert "Version two" in client.get("/").text
     finally:
@@ -329,7 +329,7 @@ def test_fail_open_serves_the_origin_unchanged(origin: Origin, tmp_path: Path) -
         assert_origin_page()  # no ruleset at all
         worker.put("current", json.dumps({"version": 9, "hash": "sha256:none"}))
         assert_origin_page()  # pointer to a missing version
-        worker.put("rulesets/9", json.dumps({"format": 1, "hash": "sha256:none", "flags": []}))
+        worker.put("rulesets/9", json.dumps({"format": 2, "hash": "sha256:none", "flags": []}))
         assert_origin_page()  # corrupt ruleset (hash does not match)
         broken = compile_edge_rules()
         broken["flags"][0]["default"] = "no-such-variant"

@@ -4,15 +4,15 @@ The output is canonical: entities are sorted by name (flags in dependency order,
 by name) and every object is built in a fixed field order, so the same rules give the
 same bytes whatever the file layout. Condition objects keep their written key order,
 because GrowthBook's object equality compares serialized JSON. Everything the edge
-would otherwise compute per request is precomputed: bucket ranges, path regexes,
-epoch schedules, which rules apply to bots.
+would otherwise compute per request is precomputed: path regexes, epoch schedules,
+which rules apply to bots. Rollouts keep their weights as written (percent): the edge
+turns them into bucket ranges after applying the document's live ``state``.
 """
 
 import datetime
 import fnmatch
 from typing import Any
 
-from swerve_edge.bucketing import bucket_ranges
 from swerve_edge.digest import content_hash
 from swerve_edge.ruleset import FORMAT
 
@@ -65,9 +65,11 @@ def _rule(rules: RuleSet, rule: Rule) -> dict[str, Any]:
         out["variant"] = rule.variant
     if rule.rollout is not None:
         names = list(rule.rollout.weights)
-        weights = [rule.rollout.weights[n] / 100 for n in names]
-        ranges = bucket_ranges(len(names), rule.rollout.coverage / 100, weights)
-        out["rollout"] = {"variants": names, "ranges": [list(r) for r in ranges]}
+        out["rollout"] = {
+            "variants": names,
+            "weights": [rule.rollout.weights[n] for n in names],
+            "coverage": rule.rollout.coverage,
+        }
     attributes = referenced_attributes(rule.when) | _segment_attributes(rules, rule.segments)
     if attributes & _BOT_ATTRIBUTES:
         out["targets_bots"] = True

@@ -111,11 +111,13 @@ def push(
     force: bool = False,
     step: Step = lambda _s: None,
     before: Pointer | None = _UNREAD,
+    action: str = "push",
 ) -> Pointer | None:
     """Publish ``document`` as a new version; None when it is already the current one.
 
     ``before`` is the pointer as the caller already read it (the moved-pointer check
-    compares against it); by default it is read here.
+    compares against it); by default it is read here. ``action`` names the change in the
+    history: ``push`` from rule files, or what a command did (``kill``, ``ramp``...).
     """
     if before is _UNREAD:
         step("read-pointer")
@@ -149,7 +151,7 @@ def push(
         author=author,
         message=message,
         time=_now(),
-        action="push",
+        action=action,
     )
     return _go_live(kv, pointer, history, step)
 
@@ -199,7 +201,12 @@ def render_history(history: list[Pointer], pointer: Pointer | None) -> str:
     for entry in reversed(history):
         live = pointer is not None and entry.version == pointer.version and entry.time == pointer.time
         mark = "*" if live else " "
-        what = f"rollback to v{entry.version}" if entry.action == "rollback" else f"v{entry.version}"
+        if entry.action == "rollback":
+            what = f"rollback to v{entry.version}"
+        elif entry.action == "push":
+            what = f"v{entry.version}"
+        else:
+            what = f"v{entry.version} {entry.action}"
         short = entry.hash.removeprefix("sha256:")[:12]
         lines.append(f"{mark} {what:<16} {entry.time:<21} {entry.author:<24} {short}  {entry.message}")
     return "\n".join(lines)

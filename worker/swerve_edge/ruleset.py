@@ -3,16 +3,20 @@
 The CLI writes the document (see ``docs/rules.md``, "Compiled format"); this module
 reads it at the edge. Everything that can be decided before a request is decided
 here: conditions become closures, rollout seeds become FNV states, path scopes
-become compiled regexes, schedules are epoch seconds.
+become compiled regexes, schedules are epoch seconds, and each rollout's live weights
+(the rule file's, moved by the document's ``state``: see ``weights``) become bucket
+ranges.
 """
 
 import re
 from collections.abc import Callable
 
-from .bucketing import SeedBatch, seed_state
+from .bucketing import SeedBatch, bucket_ranges, seed_state
 from .conditions import Predicate, compile_condition, path_getter
+from .weights import effective_weights
 
-FORMAT = 1
+# Format 2: rollouts carry weights (percent) and coverage; ranges are computed here.
+FORMAT = 2
 
 
 class RulesetError(ValueError):
@@ -37,7 +41,7 @@ class Rule:
 
     __slots__ = ("index", "live", "ranges", "rollout", "segments", "targets_bots", "variant", "when")
 
-    def __init__(self, index: int, spec: dict, segment_index: dict[str, int]) -> None:
+    def __init__(self, index: int, spec: dict, segment_index: dict[str, int], state: dict, control: str | None) -> None:
         self.index = index
         when = spec.get("when")
         self.when: Predicate | None = compile_condition(when) if when else None
@@ -45,11 +49,21 @@ class Rule:
         self.variant: str | None = spec.get("variant")
         rollout = spec.get("rollout")
         self.rollout: tuple[str, ...] | None = tuple(rollout["variants"]) if rollout else None
-        self.ranges: tuple[tuple[float, float], ...] = tuple(tuple(r) for r in rollout["ranges"]) if rollout else ()
+        self.ranges: tuple[tuple[float, float], ...] = _ranges(rollout, state, control) if rollout else ()
         # Variants a sticky visitor may keep: a rollout that gives one no share ends it.
         pairs = zip(self.rollout or (), self.ranges, strict=True)
         self.live: frozenset[str] = frozenset(v for v, (a, b) in pairs if b > a)
         self.targets_bots: bool = bool(spec.get("targets_bots"))
+
+
+def _ranges(rollout: dict, state: dict, control: str | None) -> tuple[tuple[float, float], ...]:
+    weights = effective_weights(rollout, state, control)
+    total = sum(weights)
+    coverage = rollout.get("coverage", 100) / 100
+    if total <= 0:
+        # Every variant stopped: nobody enters (bucket_ranges would fall back to equal weights).
+        return tuple((0.0, 0.0) for _ in weights)
+    return tuple(bucket_ranges(len(weights), coverage, [w / total for w in weights]))
 
 
 class Flag:
@@ -73,11 +87,11 @@ class Flag:
         "variants",
     )
 
-    def __init__(self, spec: dict, segment_index: dict[str, int]) -> None:
+    def __init__(self, spec: dict, segment_index: dict[str, int], state: dict) -> None:
         self.key: str = spec["key"]
         self.variants: dict[str, Variant] = {v["key"]: Variant(i, v) for i, v in enumerate(spec["variants"])}
         self.default: str = spec["default"]
-        self.killed: bool = bool(spec.get("killed"))
+        self.killed: bool = bool(spec.get("killed")) or state.get("killed") is True
         schedule = spec.get("schedule") or {}
         self.start: float | None = schedule.get("start")
         self.end: float | None = schedule.get("end")
@@ -86,7 +100,11 @@ class Flag:
         )
         paths = spec.get("paths")
         self.paths: Callable[[str], object] | None = re.compile(paths).match if paths else None
-        self.rules: tuple[Rule, ...] = tuple(Rule(i, r, segment_index) for i, r in enumerate(spec.get("rules", ())))
+        control = spec.get("control", self.default)
+        rule_states = state.get("rules", {})
+        self.rules: tuple[Rule, ...] = tuple(
+            Rule(i, r, segment_index, rule_states.get(str(i), {}), control) for i, r in enumerate(spec.get("rules", ()))
+        )
         self.rollout_key_path: str = spec.get("rollout_key", "user.anonymous_id")
         self.rollout_key = path_getter(self.rollout_key_path)
         self.seed_state = seed_state(spec.get("seed", self.key))
@@ -159,13 +177,24 @@ class Ruleset:
 
 def load_ruleset(document: dict) -> Ruleset:
     """Build evaluation objects from a decoded compiled document; RulesetError if it is not one."""
-    if type(document) is not dict or document.get("format") != FORMAT:
-        raise RulesetError(f"not a Swerve ruleset of format {FORMAT}")
+    if type(document) is not dict or type(document.get("format")) is not int:
+        raise RulesetError("not a Swerve ruleset")
+    if document["format"] != FORMAT:
+        newer = document["format"] > FORMAT
+        raise RulesetError(
+            f"ruleset format {document['format']} "
+            + (
+                "needs a newer Worker: deploy the current worker/"
+                if newer
+                else f"is too old: this Worker reads {FORMAT}"
+            )
+        )
     try:
         segment_specs = document.get("segments", [])
         segment_index = {spec["name"]: i for i, spec in enumerate(segment_specs)}
         segments = tuple(Segment(spec, segment_index) for spec in segment_specs)
-        flags = tuple(Flag(spec, segment_index) for spec in document.get("flags", []))
+        flag_states = document.get("state", {}).get("flags", {})
+        flags = tuple(Flag(spec, segment_index, flag_states.get(spec["key"], {})) for spec in document.get("flags", []))
         events = tuple(Event(spec) for spec in document.get("events", []))
     except (KeyError, TypeError, ValueError, AttributeError, re.error) as exc:
         raise RulesetError(f"corrupt ruleset: {exc!r}") from exc

@@ -1,0 +1,1 @@
+"""The ``swerve`` subcommands, one module per group; each has ``register(subparsers)``."""
