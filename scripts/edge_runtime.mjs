@@ -1,7 +1,10 @@
 // Runs Swerve's Worker in workerd through the pinned, offline-capable Miniflare, with
 // real local KV persisted to a directory, and a small control server to write KV.
 // Configuration comes as JSON in argv[2]:
-//   {"persist": DIR, "vars": {...}, "port": 0, "namespace": ID?, "passthrough": ORIGIN_URL?}
+//   {"persist": DIR, "vars": {...}, "port": 0, "namespace": ID?, "passthrough": ORIGIN_URL?,
+//    "d1": DATABASE_ID?, "d1Persist": DIR?}
+// With "d1", the Worker gets the D1 binding SWERVE_STATS (persisted under "d1Persist"), and
+// the control server answers POST /d1 {"sql", "params"?} with the rows, POST /d1/exec {"sql"}.
 // "namespace" is the KV namespace id (wrangler.toml's, to read what `wrangler kv --local`
 // wrote under DIR); by default the namespace is named after the binding.
 // With "passthrough", it runs a minimal JavaScript Worker that forwards every request to
@@ -35,8 +38,10 @@ const script = options.passthrough
   ? { modules: [{ type: "ESModule", path: "passthrough.mjs", contents: passthrough }], compatibilityDate: "2024-11-01" }
   : { modules, compatibilityDate: "2024-11-01", compatibilityFlags: ["python_workers"] };
 
+const d1 = options.d1 ? { d1Databases: { SWERVE_STATS: options.d1 }, d1Persist: options.d1Persist } : {};
 const mf = new Miniflare({
   ...script,
+  ...d1,
   kvNamespaces: { SWERVE_RULES: options.namespace || "SWERVE_RULES" },
   kvPersist: options.persist,
   bindings: options.vars || {},
@@ -45,9 +50,22 @@ const mf = new Miniflare({
 });
 const url = await mf.ready;
 const kv = await mf.getKVNamespace("SWERVE_RULES");
+const db = options.d1 ? await mf.getD1Database("SWERVE_STATS") : null;
+
+async function readJson(req) {
+  const chunks = [];
+  for await (const chunk of req) chunks.push(chunk);
+  return JSON.parse(Buffer.concat(chunks).toString("utf8") || "{}");
+}
 
 const control = createServer(async (req, res) => {
   try {
+    if (req.url.startsWith("/d1")) {
+      const { sql, params } = await readJson(req);
+      const out = req.url === "/d1/exec" ? await db.exec(sql) : (await db.prepare(sql).bind(...(params || [])).all()).results;
+      res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(out ?? null));
+      return;
+    }
     const key = decodeURIComponent(new URL(req.url, "http://x").pathname.replace(/^\/kv\//, ""));
     if (req.method === "PUT") {
       const chunks = [];

@@ -60,6 +60,8 @@ class OriginHandler(QuietHandler):
                 "text/html; charset=utf-8",
                 {"cache-control": "public, max-age=60"},
             )
+        elif path == "/fail":
+            self.send_body(500, b"<!doctype html><title>Broken</title><h1>Broken</h1>", "text/html; charset=utf-8")
         elif path == "/echo":
             self._echo(b"")
         else:

@@ -21,8 +21,10 @@ from swerve_edge import html_ops
 from swerve_edge.config import Config, load_config
 from swerve_edge.http import private_cache_control
 from swerve_edge.loader import RulesetCache
+from swerve_edge.outcomes import Count, error_counts
 from swerve_edge.plan import Facts, Plan, plan_client_event, plan_request
 from swerve_edge.ruleset import Ruleset
+from swerve_edge.tally import Tally, upsert_statements
 
 EVENT_PATH = "/__swerve/event"
 
@@ -32,6 +34,7 @@ _handlers: dict = {"ruleset": None, "by_variant": {}, "as_html": None}
 _isolate: dict = {"config": None, "fetch_options": None}
 _clocks: dict[str, object] = {}
 _logged: set[str] = set()
+_tally: Tally | None = None
 
 
 def _log_once(kind: str, message: str) -> None:
@@ -184,6 +187,48 @@ def _respond(request: object, response: object, plan: Plan, handlers: dict) -> o
     return Response.new(body, _js(init))
 
 
+def _stats_db(env: object) -> object | None:
+    db = getattr(env, "SWERVE_STATS", None)
+    if db is None:
+        _log_once("stats-unbound", "swerve: no SWERVE_STATS binding, so outcomes are not recorded (docs/outcomes.md)")
+    return db
+
+
+async def _flush(db: object, tally: Tally, taken: dict) -> None:
+    ok = False
+    try:
+        statements = [db.prepare(sql).bind(*params) for sql, params in upsert_statements(taken)]
+        await db.batch(to_js(statements))
+        ok = True
+        _logged.discard("stats-failed")
+    except Exception as exc:
+        _log_once("stats-failed", f"swerve: writing outcome counts to D1 failed, kept for the next flush: {exc!r}")
+    finally:
+        tally.done(taken, ok)
+
+
+def _record(env: object, ctx: object, config: Config, counts: list[Count]) -> None:
+    """Add a response's counts to this isolate's tally; flush after the response when due.
+
+    Never raises and never delays the response: D1 is written in ``ctx.waitUntil``.
+    """
+    global _tally
+    if not counts and (_tally is None or not _tally.pending):
+        return
+    try:
+        db = _stats_db(env)
+        if db is None:
+            return
+        now = time.time()
+        if _tally is None:
+            _tally = Tally(config.stats_flush, config.stats_max_keys, now)
+        _tally.add(counts, now)
+        if _tally.due(now):
+            ctx.waitUntil(create_proxy(_flush(db, _tally, _tally.take(now))))
+    except Exception as exc:
+        _log_once(f"record:{type(exc).__name__}", f"swerve: recording outcomes failed: {exc!r}")
+
+
 async def _ruleset(env: object, config: Config) -> Ruleset | None:
     global _cache
     if _cache is None:
@@ -197,9 +242,13 @@ async def _ruleset(env: object, config: Config) -> Ruleset | None:
     return await _cache.get(kv_get, time.monotonic())
 
 
-async def _client_event(request: object, ruleset: Ruleset, config: Config) -> object:
+async def _client_event(request: object, ruleset: Ruleset, config: Config) -> tuple[object, object]:
     body = await request.text()
     result = plan_client_event(ruleset, config, _facts(request), body, _new_id)
+    return result, _event_response(result)
+
+
+def _event_response(result: object) -> object:
     headers = Headers.new()
     for value in result.set_cookies:
         headers.append("set-cookie", value)
@@ -219,7 +268,10 @@ async def on_fetch(request: object, env: object, ctx: object) -> object:
         ruleset = await _ruleset(env, config)
         if ruleset is not None:
             if request.method == "POST" and URL.new(request.url).pathname == EVENT_PATH:
-                return await _client_event(request, ruleset, config)
+                result, answer = await _client_event(request, ruleset, config)
+                if result.counts:
+                    _record(env, ctx, config, list(result.counts))
+                return answer
             if request.method in ("GET", "HEAD"):
                 plan = plan_request(ruleset, config, _facts(request), _new_id)
                 handlers = _handlers_for(ruleset)
@@ -232,7 +284,11 @@ async def on_fetch(request: object, env: object, ctx: object) -> object:
     if plan is None:
         return response
     try:
-        return _respond(request, response, plan, handlers)
+        answer = _respond(request, response, plan, handlers)
+        # The counts that rely on the summary cookie hold only if the answer carries it.
+        carried = plan.counts if answer is not response else []
+        _record(env, ctx, config, carried + error_counts(plan.exposed, response.status))
+        return answer
     except Exception as exc:
         _log_once(f"respond:{type(exc).__name__}", f"swerve: rewrite failed, serving the origin unchanged: {exc!r}")
         return response

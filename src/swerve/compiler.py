@@ -70,6 +70,14 @@ def _rule(rules: RuleSet, rule: Rule) -> dict[str, Any]:
             "weights": [rule.rollout.weights[n] for n in names],
             "coverage": rule.rollout.coverage,
         }
+        ramp = rule.rollout.ramp
+        if ramp is not None:
+            out["rollout"]["ramp"] = {
+                "variant": ramp.variant,
+                "steps": list(ramp.steps),
+                "min_hours": ramp.min_hours,
+                "min_units": ramp.min_units,
+            }
     attributes = referenced_attributes(rule.when) | _segment_attributes(rules, rule.segments)
     if attributes & _BOT_ATTRIBUTES:
         out["targets_bots"] = True
@@ -109,6 +117,15 @@ def _flag(rules: RuleSet, key: str, flag: Flag) -> dict[str, Any]:
         out["client"] = True
     if not flag.sticky:
         out["sticky"] = False
+    if flag.goals:
+        out["goals"] = list(flag.goals)
+    out["control"] = flag.control or flag.default
+    if flag.guardrails is not None:
+        out["guardrails"] = {
+            "max_error_rate": flag.guardrails.max_error_rate,
+            "min_conversion_ratio": flag.guardrails.min_conversion_ratio,
+            "min_units": flag.guardrails.min_units,
+        }
     out["meta"] = {
         "description": flag.description,
         "owner": flag.owner,

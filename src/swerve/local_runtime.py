@@ -28,6 +28,8 @@ class LocalEdge:
         passthrough: str | None = None,
         namespace: str | None = None,
         port: int = 0,
+        d1: str | None = None,
+        d1_persist: Path | None = None,
     ) -> None:
         options = {
             "persist": str(persist),
@@ -35,6 +37,8 @@ class LocalEdge:
             "passthrough": passthrough,
             "namespace": namespace,
             "port": port,
+            "d1": d1,
+            "d1Persist": str(d1_persist) if d1_persist else None,
         }
         self.process = subprocess.Popen(
             ["node", str(RUNTIME), json.dumps(options)],
@@ -58,6 +62,27 @@ class LocalEdge:
         conn.close()
         if status != 204:
             raise RuntimeError(f"KV write of {key!r} failed with status {status}")
+
+    def _control(self, method: str, path: str, body: bytes | None) -> tuple[int, bytes]:
+        conn = http.client.HTTPConnection(self.control.hostname, self.control.port, timeout=30)
+        conn.request(method, path, body=body)
+        response = conn.getresponse()
+        data = response.read()
+        conn.close()
+        return response.status, data
+
+    def d1(self, sql: str, params: list | None = None) -> list[dict]:
+        """Rows of one statement on the Worker's SWERVE_STATS database (started with ``d1``)."""
+        status, data = self._control("POST", "/d1", json.dumps({"sql": sql, "params": params or []}).encode())
+        if status != 200:
+            raise RuntimeError(f"D1 query failed with status {status}: {data.decode(errors='replace')}")
+        return json.loads(data) or []
+
+    def d1_exec(self, sql: str) -> None:
+        """Run SQL statements (a migration) on the Worker's SWERVE_STATS database."""
+        status, data = self._control("POST", "/d1/exec", json.dumps({"sql": sql}).encode())
+        if status != 200:
+            raise RuntimeError(f"D1 exec failed with status {status}: {data.decode(errors='replace')}")
 
     def publish(self, document: dict, version: int) -> None:
         """Store a compiled ruleset as ``version`` and point ``current`` at it."""

@@ -54,11 +54,26 @@ class Variant(_Strict, kw_only=True):
     serve_path: str | None = None
 
 
+class Ramp(_Strict, kw_only=True):
+    """A new variant's way up: ``swerve advance`` moves it one step when the guardrails hold.
+
+    At each step the ramp's variant gets that step's percent; the rollout's other variants
+    share the rest in proportion to their weights. A step lasts at least ``min_hours`` and
+    until every variant has ``min_units`` visitors exposed since the step began.
+    """
+
+    variant: str
+    steps: list[Percent]
+    min_hours: Annotated[float, msgspec.Meta(ge=0)] = 24
+    min_units: Annotated[int, msgspec.Meta(ge=0)] = 100
+
+
 class Rollout(_Strict, kw_only=True):
     """Weighted split (percent per variant, summing to 100) of ``coverage`` percent of visitors."""
 
     weights: dict[str, Percent]
     coverage: Percent = 100
+    ramp: Ramp | None = None
 
 
 class Rule(_Strict, kw_only=True):
@@ -85,6 +100,19 @@ class Schedule(_Strict, kw_only=True):
     end: datetime.datetime | None = None
 
 
+class Guardrails(_Strict, kw_only=True):
+    """What a rolled-out variant must not do; ``swerve advance`` stops a variant that does.
+
+    ``max_error_rate``: percent of exposed visitors' requests the origin answers with a 5xx.
+    ``min_conversion_ratio``: the variant's conversion rate on the flag's first goal divided
+    by the control's. Neither is judged before each variant has ``min_units`` visitors.
+    """
+
+    max_error_rate: Percent | None = None
+    min_conversion_ratio: Annotated[float, msgspec.Meta(gt=0, le=1)] | None = None
+    min_units: Annotated[int, msgspec.Meta(ge=1)] = 100
+
+
 class Flag(_Strict, kw_only=True):
     """A feature flag or experiment."""
 
@@ -103,6 +131,9 @@ class Flag(_Strict, kw_only=True):
     max_exposure: Percent | None = None
     client: bool = False
     sticky: bool = True
+    goals: list[str] = []
+    control: str | None = None
+    guardrails: Guardrails | None = None
 
 
 class Segment(_Strict, kw_only=True):

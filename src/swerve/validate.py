@@ -114,6 +114,7 @@ class Checker:
             self.error(source, (*base, "rollout_key"), problem)
         for i, rule in enumerate(flag.rules):
             self.rule(source, (*base, "rules", i), flag, rule)
+        self.outcomes(source, base, flag)
         if flag.owner is None:
             self.warn(source, base, "flag has no owner")
         if flag.expires is None:
@@ -172,6 +173,53 @@ class Checker:
             total = sum(weights.values())
             if abs(total - 100) > 1e-9:
                 self.error(source, (*path, "rollout", "weights"), f"weights sum to {total:g}, expected 100")
+            if rule.rollout.ramp is not None:
+                self.ramp(source, (*path, "rollout", "ramp"), flag, rule)
+
+    def ramp(self, source: Source, path: Path, flag: Flag, rule: Rule) -> None:
+        """A ramp raises one variant of its rollout, step by step, never the control."""
+        assert rule.rollout is not None and rule.rollout.ramp is not None
+        ramp = rule.rollout.ramp
+        weights = rule.rollout.weights
+        if ramp.variant not in weights:
+            self.error(source, (*path, "variant"), f"`{ramp.variant}` is not one of this rollout's variants")
+        elif ramp.variant == (flag.control or flag.default):
+            self.error(source, (*path, "variant"), "the control cannot be ramped: ramp the new variant")
+        if len(weights) < 2:
+            self.error(source, path, "a ramp needs a rollout of at least two variants")
+        if not ramp.steps:
+            self.error(source, (*path, "steps"), "a ramp needs at least one step")
+        for i, step in enumerate(ramp.steps):
+            if step <= 0:
+                self.error(source, (*path, "steps", i), "a step must be above 0%")
+            elif i and step <= ramp.steps[i - 1]:
+                self.error(source, (*path, "steps", i), f"steps must increase: {step:g} after {ramp.steps[i - 1]:g}")
+
+    def outcomes(self, source: Source, base: Path, flag: Flag) -> None:
+        """Goals are declared events; the control is a variant; guardrails can be judged and breached."""
+        seen: set[str] = set()
+        for i, goal in enumerate(flag.goals):
+            if goal not in self.rules.events:
+                self.error(source, (*base, "goals", i), f"unknown event `{goal}`{_suggest(goal, self.rules.events)}")
+            elif goal in seen:
+                self.error(source, (*base, "goals", i), f"goal `{goal}` is listed twice")
+            seen.add(goal)
+        if flag.control is not None and flag.control not in flag.variants:
+            self.error(
+                source, (*base, "control"), f"unknown variant `{flag.control}`{_suggest(flag.control, flag.variants)}"
+            )
+        guardrails = flag.guardrails
+        if guardrails is None:
+            return
+        here = (*base, "guardrails")
+        if guardrails.max_error_rate is None and guardrails.min_conversion_ratio is None:
+            self.error(source, here, "set max_error_rate and/or min_conversion_ratio")
+        if guardrails.max_error_rate is not None and guardrails.max_error_rate >= 100:
+            self.error(source, (*here, "max_error_rate"), "an error share cannot exceed 100%: this never trips")
+        if guardrails.min_conversion_ratio is not None and not flag.goals:
+            self.error(source, (*here, "min_conversion_ratio"), "a conversion guardrail needs the flag's `goals`")
+        if not any(rule.rollout is not None for rule in flag.rules):
+            self.warn(source, here, "guardrails judge rollout variants, and this flag has no rollout")
 
     def cycles(self, section: str, edges: dict[str, list[str]]) -> None:
         state: dict[str, int] = {}

@@ -19,6 +19,8 @@ class Config(NamedTuple):
     consent_cookie: str
     cookie_keys: list[bytes]
     debug_token: str
+    stats_flush: float
+    stats_max_keys: int
 
 
 def _number(read: Callable[[str], str], name: str, default: float, low: float, high: float) -> float:
@@ -43,4 +45,6 @@ def load_config(read: Callable[[str], str]) -> Config:
         consent_cookie=read("SWERVE_CONSENT_COOKIE"),
         cookie_keys=parse_keys(read("SWERVE_COOKIE_KEYS")),
         debug_token=read("SWERVE_DEBUG_TOKEN"),
+        stats_flush=_number(read, "SWERVE_STATS_FLUSH_SECONDS", 30, 0, 3600),
+        stats_max_keys=int(_number(read, "SWERVE_STATS_MAX_KEYS", 200, 1, 5000)),
     )

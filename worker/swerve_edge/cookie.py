@@ -6,7 +6,9 @@ Value format, version 1 (``docs/cookie.md`` documents it for people)::
 
 ``payload`` is base64url (no padding) of compact JSON
 ``{"f": first_seen, "l": last_seen, "s": sessions, "p": pageviews,
-"q": session_pageviews, "e": {event: count}, "x": {flag: variant}}``; ``signature`` is
+"q": session_pageviews, "e": {event: count}, "x": {flag: variant}, "c": {flag: [goal]}}``
+(``c``, the goals already counted as conversions per exposed flag, may be absent);
+``signature`` is
 base64url of HMAC-SHA256 over ``s1.<payload>`` with the first configured key. Any key
 in the list verifies, so keys rotate without logging anyone out.
 
@@ -15,8 +17,9 @@ oversized) makes ``decode`` return None: the caller starts a fresh summary and n
 trusts or errors on what it was sent.
 
 The encoded value never exceeds ``MAX_ENCODED`` bytes. When it would, data is dropped
-in this order until it fits: the oldest exposures, then the events with the smallest
-counts (ties: by name). Counters and timestamps always stay.
+in this order until it fits: the oldest exposures (with the conversions counted for
+them), then the events with the smallest counts (ties: by name). Counters and
+timestamps always stay.
 """
 
 import base64
@@ -25,7 +28,7 @@ import hashlib
 import hmac
 import json
 
-from .summary import Summary
+from .summary import Summary, drop_exposure
 
 VERSION = "s1"
 MAX_ENCODED = 1200
@@ -61,6 +64,8 @@ def _payload(summary: Summary) -> str:
         "e": summary.events,
         "x": summary.exposures,
     }
+    if summary.converted:
+        body["c"] = summary.converted
     return _b64(json.dumps(body, separators=(",", ":"), ensure_ascii=True).encode("ascii"))
 
 
@@ -72,7 +77,7 @@ def encode(summary: Summary, keys: list[bytes]) -> str:
         if len(value) <= MAX_ENCODED:
             return value
         if summary.exposures:
-            del summary.exposures[next(iter(summary.exposures))]
+            drop_exposure(summary, next(iter(summary.exposures)))
         elif summary.events:
             smallest = min(summary.events.items(), key=lambda item: (item[1], item[0]))[0]
             del summary.events[smallest]
@@ -113,5 +118,10 @@ def decode(value: str, keys: list[bytes]) -> Summary | None:
         return None
     if not all(_name(k) and _name(v) for k, v in exposures.items()):
         return None
+    converted = body.get("c", {})
+    if type(converted) is not dict or not all(
+        k in exposures and type(v) is list and all(_name(g) for g in v) for k, v in converted.items()
+    ):
+        return None
     first, last, sessions, pageviews, session_pageviews = numbers
-    return Summary(first, last, sessions, pageviews, session_pageviews, events, exposures)
+    return Summary(first, last, sessions, pageviews, session_pageviews, events, exposures, converted)

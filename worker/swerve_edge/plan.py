@@ -13,7 +13,7 @@ from typing import NamedTuple
 from . import cookie
 from .config import Config
 from .context import build_attributes, request_attributes
-from .decide import ROLLOUT, STICKY, decide
+from .decide import decide
 from .http import (
     ANONYMOUS_COOKIE,
     SUMMARY_COOKIE,
@@ -24,8 +24,9 @@ from .http import (
     token_matches,
     valid_anonymous_id,
 )
+from .outcomes import Count, record_decisions, record_goals
 from .ruleset import Ruleset
-from .summary import Summary, fresh, record_event, record_exposure, record_pageview
+from .summary import Summary, fresh, record_event, record_pageview
 
 MAX_USER_ATTRIBUTES = 2048
 
@@ -50,6 +51,10 @@ class Plan(NamedTuple):
     bootstrap: str | None
     set_cookies: list[str]
     debug_header: str | None
+    # Outcome counts that hold only if the response carries ``set_cookies`` (see outcomes).
+    counts: list[Count]
+    # (flag, variant, context) of this request's randomized decisions: request/error counts.
+    exposed: list[tuple[str, str, str]]
 
 
 class Visitor(NamedTuple):
@@ -61,6 +66,8 @@ class Visitor(NamedTuple):
     summary: Summary
     request: dict[str, object]
     may_write: bool
+    # Outcomes are counted only for a visitor whose summary Swerve can trust and keep.
+    counted: bool
 
 
 def _user_attributes(raw: str | None) -> dict[str, object]:
@@ -92,13 +99,17 @@ def identify(config: Config, facts: Facts, new_id: Callable[[], str]) -> Visitor
         facts.url, facts.method, facts.headers, facts.cf, facts.local_hour, facts.local_weekday
     )
     consent = not config.consent_cookie or config.consent_cookie in cookies
+    may_write = consent and request["bot"] is not True
+    # A summary cookie that fails verification is forged or tampered: count nothing for it.
+    tampered = SUMMARY_COOKIE in cookies and summary is None
     return Visitor(
         anonymous_id=anonymous,
         user_id=user_id,
         user_attributes=attrs,
         summary=summary or fresh(facts.now),
         request=request,
-        may_write=consent and request["bot"] is not True,
+        may_write=may_write,
+        counted=may_write and bool(config.cookie_keys) and not tampered,
     )
 
 
@@ -118,12 +129,16 @@ def plan_request(ruleset: Ruleset, config: Config, facts: Facts, new_id: Callabl
     visitor = identify(config, facts, new_id)
     summary = visitor.summary
     request = visitor.request
+    counts: list[Count] = []
     if visitor.may_write:
         record_pageview(summary, facts.now, config.idle_timeout)
         query = request["query"]
+        fired = []
         for event in ruleset.events:
             if event.matches(str(request["path"]), query, str(request["referrer_host"])):
                 record_event(summary, event.name)
+                fired.append(event.name)
+        counts = record_goals(ruleset, summary, fired)
     attributes = build_attributes(
         request, visitor.anonymous_id, visitor.user_id, visitor.user_attributes, summary.attributes(facts.now)
     )
@@ -140,8 +155,7 @@ def plan_request(ruleset: Ruleset, config: Config, facts: Facts, new_id: Callabl
             serve_path = variant.serve_path
         if flag.client:
             client[decision.flag] = decision.value
-        if visitor.may_write and decision.reason in (ROLLOUT, STICKY):
-            record_exposure(summary, decision.flag, decision.variant)
+    outcomes = record_decisions(summary, decisions, visitor.counted) if visitor.may_write else None
     debug = None
     if token_matches(facts.headers.get("swerve-debug", ""), config.debug_token):
         debug = ", ".join(f"{d.flag}={d.variant}; {d.describe()}" for d in decisions) or "none"
@@ -151,15 +165,18 @@ def plan_request(ruleset: Ruleset, config: Config, facts: Facts, new_id: Callabl
         bootstrap=bootstrap_script(client) if client else None,
         set_cookies=_cookies(config, visitor),
         debug_header=debug,
+        counts=counts + outcomes.counts if outcomes and visitor.counted else [],
+        exposed=outcomes.exposed if outcomes else [],
     )
 
 
 class EventResult(NamedTuple):
-    """The answer to a client event post."""
+    """The answer to a client event post, and the conversions it counts."""
 
     status: int
     reason: str
     set_cookies: list[str]
+    counts: tuple[Count, ...] = ()
 
 
 MAX_EVENT_BODY = 1024
@@ -185,4 +202,5 @@ def plan_client_event(
     if not visitor.may_write:
         return EventResult(204, "not counted", [])
     record_event(visitor.summary, name)
-    return EventResult(204, "counted", _cookies(config, visitor))
+    counts = record_goals(ruleset, visitor.summary, [name])
+    return EventResult(204, "counted", _cookies(config, visitor), tuple(counts) if visitor.counted else ())

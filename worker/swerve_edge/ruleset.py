@@ -71,8 +71,10 @@ class Flag:
 
     __slots__ = (
         "client",
+        "control",
         "default",
         "end",
+        "goals",
         "key",
         "killed",
         "lane",
@@ -101,6 +103,9 @@ class Flag:
         paths = spec.get("paths")
         self.paths: Callable[[str], object] | None = re.compile(paths).match if paths else None
         control = spec.get("control", self.default)
+        self.control: str = control
+        # Events whose first occurrence after an exposure counts as a conversion (issue 8).
+        self.goals: tuple[str, ...] = tuple(spec.get("goals", ()))
         rule_states = state.get("rules", {})
         self.rules: tuple[Rule, ...] = tuple(
             Rule(i, r, segment_index, rule_states.get(str(i), {}), control) for i, r in enumerate(spec.get("rules", ()))

@@ -9,7 +9,16 @@ COUNTER_CAP = 999_999  # bounds the digits a counter can add to the cookie
 class Summary:
     """What Swerve remembers about a visitor between requests."""
 
-    __slots__ = ("events", "exposures", "first_seen", "last_seen", "pageviews", "session_pageviews", "sessions")
+    __slots__ = (
+        "converted",
+        "events",
+        "exposures",
+        "first_seen",
+        "last_seen",
+        "pageviews",
+        "session_pageviews",
+        "sessions",
+    )
 
     def __init__(
         self,
@@ -20,6 +29,7 @@ class Summary:
         session_pageviews: int = 0,
         events: dict[str, int] | None = None,
         exposures: dict[str, str] | None = None,
+        converted: dict[str, list[str]] | None = None,
     ) -> None:
         self.first_seen = first_seen
         self.last_seen = last_seen
@@ -29,6 +39,8 @@ class Summary:
         self.events: dict[str, int] = events if events is not None else {}
         # Insertion order is recency order: the oldest exposure is dropped first when full.
         self.exposures: dict[str, str] = exposures if exposures is not None else {}
+        # Goals already counted as a conversion, per exposed flag: each counts once per visitor.
+        self.converted: dict[str, list[str]] = converted if converted is not None else {}
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Summary) and all(getattr(self, k) == getattr(other, k) for k in self.__slots__)
@@ -69,7 +81,31 @@ def record_event(summary: Summary, name: str) -> None:
     summary.events[name] = min(summary.events.get(name, 0) + 1, COUNTER_CAP)
 
 
-def record_exposure(summary: Summary, flag: str, variant: str) -> None:
-    """Remember the variant a visitor was shown, as the most recent exposure."""
-    summary.exposures.pop(flag, None)
+def record_exposure(summary: Summary, flag: str, variant: str) -> bool:
+    """Remember the variant a visitor was shown, as the most recent exposure.
+
+    True when this is the visitor's first exposure to this variant of the flag (a new
+    unit for the outcome counts). A visitor moved to another variant starts over: the
+    conversions counted for the old variant no longer hold for the new one.
+    """
+    before = summary.exposures.pop(flag, None)
     summary.exposures[flag] = variant
+    if before != variant:
+        summary.converted.pop(flag, None)
+        return True
+    return False
+
+
+def record_conversion(summary: Summary, flag: str, goal: str) -> bool:
+    """Mark ``goal`` as converted for the visitor's exposure to ``flag``; True the first time."""
+    done = summary.converted.setdefault(flag, [])
+    if goal in done:
+        return False
+    done.append(goal)
+    return True
+
+
+def drop_exposure(summary: Summary, flag: str) -> None:
+    """Forget an exposure and the conversions counted for it (to keep the cookie small)."""
+    summary.exposures.pop(flag, None)
+    summary.converted.pop(flag, None)

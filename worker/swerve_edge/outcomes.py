@@ -1,0 +1,88 @@
+"""What one request adds to the outcome counts, in units (visitors), not requests.
+
+A randomized decision (a rollout, or a sticky rollout) exposes the visitor to a variant;
+the signed summary remembers exposures and the goals already counted, so:
+
+- ``exposure``: once per visitor and variant (the first time the summary records it);
+- ``conversion:<goal>``: once per visitor, exposed flag and goal, for goals that happen
+  after the exposure (a goal on the very request that first exposes the visitor could not
+  have been caused by the variant);
+- ``request`` / ``error``: every request of an exposed visitor to a flag in scope, and
+  those the origin answered with a 5xx (a share, for the error guardrail).
+
+These counts are only committed when the response carries the updated summary cookie;
+otherwise the next request would count the same exposure again (see ``docs/limits.md``).
+"""
+
+from typing import NamedTuple
+
+from .decide import ROLLOUT, STICKY, Decision
+from .ruleset import Ruleset
+from .summary import Summary, record_conversion, record_exposure
+
+RANDOMIZED = frozenset({ROLLOUT, STICKY})
+EXPOSURE = "exposure"
+REQUEST = "request"
+ERROR = "error"
+CONVERSION = "conversion:"
+
+
+class Count(NamedTuple):
+    """One increment of one outcome counter."""
+
+    flag: str
+    variant: str
+    context: str
+    metric: str
+
+
+class Outcomes(NamedTuple):
+    """A request's counts: ``counts`` go with the cookie, ``exposed`` get request/error counts."""
+
+    counts: list[Count]
+    exposed: list[tuple[str, str, str]]
+
+
+NONE = Outcomes([], [])
+
+
+def record_decisions(summary: Summary, decisions: list[Decision], counted: bool) -> Outcomes:
+    """Record exposures in ``summary``; with ``counted``, return the counts they make.
+
+    Call after the goals of this request were recorded (``record_goals``), so a goal and a
+    first exposure on the same request do not make a conversion.
+    """
+    counts: list[Count] = []
+    exposed: list[tuple[str, str, str]] = []
+    for decision in decisions:
+        if decision.reason not in RANDOMIZED:
+            continue
+        first = record_exposure(summary, decision.flag, decision.variant)
+        if counted:
+            exposed.append((decision.flag, decision.variant, ""))
+            if first:
+                counts.append(Count(decision.flag, decision.variant, "", EXPOSURE))
+    return Outcomes(counts, exposed)
+
+
+def record_goals(ruleset: Ruleset, summary: Summary, events: list[str]) -> list[Count]:
+    """Conversions for goal ``events`` that happened now, over the flags the visitor was exposed to."""
+    counts: list[Count] = []
+    if not events:
+        return counts
+    for flag_key, variant in list(summary.exposures.items()):
+        flag = ruleset.by_key.get(flag_key)
+        if flag is None or variant not in flag.variants:
+            continue
+        for goal in flag.goals:
+            if goal in events and record_conversion(summary, flag_key, goal):
+                counts.append(Count(flag_key, variant, "", CONVERSION + goal))
+    return counts
+
+
+def error_counts(exposed: list[tuple[str, str, str]], status: int) -> list[Count]:
+    """``request`` (and ``error`` for a 5xx) per exposed flag, once the origin answered."""
+    out = [Count(flag, variant, context, REQUEST) for flag, variant, context in exposed]
+    if status >= 500:
+        out.extend(Count(flag, variant, context, ERROR) for flag, variant, context in exposed)
+    return out
