@@ -35,6 +35,9 @@ _isolate: dict = {"config": None, "fetch_options": None}
 _clocks: dict[str, object] = {}
 _logged: set[str] = set()
 _tally: Tally | None = None
+# The proxy handed to waitUntil for the last flush: destroyed when the next one starts
+# (flushes never overlap, so by then it has settled).
+_flush_proxy: list = []
 
 
 def _log_once(kind: str, message: str) -> None:
@@ -224,7 +227,11 @@ def _record(env: object, ctx: object, config: Config, counts: list[Count]) -> No
             _tally = Tally(config.stats_flush, config.stats_max_keys, now)
         _tally.add(counts, now)
         if _tally.due(now):
-            ctx.waitUntil(create_proxy(_flush(db, _tally, _tally.take(now))))
+            while _flush_proxy:
+                _flush_proxy.pop().destroy()
+            proxy = create_proxy(_flush(db, _tally, _tally.take(now)))
+            _flush_proxy.append(proxy)
+            ctx.waitUntil(proxy)
     except Exception as exc:
         _log_once(f"record:{type(exc).__name__}", f"swerve: recording outcomes failed: {exc!r}")
 
