@@ -53,6 +53,9 @@ def main() -> int:
     parser.add_argument("--pyodide", action="append", metavar="VERSION", help="only this version (repeatable)")
     parser.add_argument("files", nargs="*", help=f"test files (default: {len(TESTS)} pure edge test files)")
     args = parser.parse_args()
+    if not (ROOT / ".cache" / "pyodide" / "site" / ".installed").exists():
+        print("the Pyodide test wheels are missing: run make install", file=sys.stderr)
+        return 1
     versions = [v["version"] for v in installed_versions()]
     if args.pyodide:
         versions = [v for v in versions if any(v == p or v.startswith(p + ".") for p in args.pyodide)]
