@@ -13,7 +13,7 @@ import msgspec
 
 from swerve_edge.ruleset import load_ruleset
 
-from .simulate import simulate
+from .simulate import FlagExposure, simulate
 
 # Fields that change who gets which variant (metadata changes do not).
 _TARGETING = (
@@ -61,8 +61,19 @@ def _flat(flag: dict) -> dict[str, Any]:
     return out
 
 
-def diff(old: dict | None, new: dict, visitors: int = 5000, seed: int = 1) -> list[Change]:
-    """Changes from ``old`` (None: nothing published) to ``new``."""
+def diff(
+    old: dict | None,
+    new: dict,
+    visitors: int = 5000,
+    seed: int = 1,
+    now: float | None = None,
+    new_exposures: list[FlagExposure] | None = None,
+) -> list[Change]:
+    """Changes from ``old`` (None: nothing published) to ``new``.
+
+    ``new_exposures``: ``simulate(new)`` with the same visitors, seed and ``now`` when the
+    caller already ran it (a push checking guardrails), so it is not run twice.
+    """
     changes: list[Change] = []
     retargeted: list[str] = []
     for section, key in (("flags", "key"), ("segments", "name"), ("events", "name")):
@@ -83,9 +94,10 @@ def diff(old: dict | None, new: dict, visitors: int = 5000, seed: int = 1) -> li
                     retargeted.append(name)
     segments_changed = any(c.section == "segments" for c in changes)
     if old and (retargeted or segments_changed):
-        now = time.time()
+        now = time.time() if now is None else now
         shares_before = {r.flag: r.shares for r in simulate(load_ruleset(old), old, visitors, seed, now)}
-        shares_after = {r.flag: r.shares for r in simulate(load_ruleset(new), new, visitors, seed, now)}
+        after = new_exposures if new_exposures is not None else simulate(load_ruleset(new), new, visitors, seed, now)
+        shares_after = {r.flag: r.shares for r in after}
         for change in changes:
             if change.section == "flags" and change.kind == "changed":
                 a, b = shares_before.get(change.name, {}), shares_after.get(change.name, {})

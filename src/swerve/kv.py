@@ -31,6 +31,7 @@ _HINTS = {
     "not-authenticated": "set CLOUDFLARE_API_TOKEN (scope: Workers KV Storage Edit) or run `npx wrangler login`",
     "network": "wrangler could not reach Cloudflare; check the connection and retry",
     "not-found": f"check the {BINDING} binding and its namespace id in wrangler.toml (and --env)",
+    "local": "reported by the local state helper (Miniflare) over wrangler's local state",
 }
 
 

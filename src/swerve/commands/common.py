@@ -13,7 +13,11 @@ from typing import Any
 
 from ..build import compiled_from_sources, read_compiled
 from ..errors import CliError
-from ..kv import WranglerKv
+from ..kv import BINDING, WranglerKv
+from ..local_state import LocalD1, LocalKv, LocalState, open_local
+from ..wrangler_config import local_target
+
+STATS_BINDING = "SWERVE_STATS"
 
 DEFAULT_RULES = ["rules"]
 
@@ -90,7 +94,7 @@ def kv_args(parser: argparse.ArgumentParser) -> None:
     where.add_argument("--local", action="store_true", help="local KV, as wrangler dev and Miniflare use (default)")
     where.add_argument("--remote", action="store_true", help="the real namespace in your Cloudflare account")
     parser.add_argument("--env", help="wrangler environment (its own SWERVE_RULES namespace)")
-    parser.add_argument("--persist-to", metavar="DIR", help="local KV directory (default: wrangler's .wrangler/state)")
+    parser.add_argument("--persist-to", metavar="DIR", help="local state (default: wrangler's .wrangler/state)")
     parser.add_argument("--config", metavar="FILE", help="wrangler.toml to use (default: wrangler's lookup)")
 
 
@@ -106,9 +110,24 @@ def wrangler() -> str:
     return shutil.which("wrangler") or "wrangler"
 
 
-def kv_from_args(args: argparse.Namespace) -> WranglerKv:
-    """The KV transport the options name."""
-    return WranglerKv(wrangler(), remote=args.remote, env=args.env, persist_to=args.persist_to, config=args.config)
+def _local(args: argparse.Namespace) -> LocalState:
+    target = local_target(args.persist_to, args.config, args.env, Path.cwd())
+    label = args.persist_to or os.path.relpath(target.persist)
+    return open_local(target, label)
+
+
+def kv_from_args(args: argparse.Namespace) -> WranglerKv | LocalKv:
+    """The KV transport the options name: wrangler for --remote; else one local Miniflare process."""
+    if args.remote:
+        return WranglerKv(wrangler(), remote=True, env=args.env, config=args.config)
+    return _local(args).kv(BINDING)
+
+
+def d1_from_args(args: argparse.Namespace, binding: str = STATS_BINDING) -> LocalD1:
+    """The local D1 database the options name (the command's one local process, shared with KV)."""
+    if args.remote:
+        raise CliError("--remote D1 is not supported by this command yet: use `npx wrangler d1 execute --remote`")
+    return _local(args).d1(binding)
 
 
 def author(args: argparse.Namespace) -> str:
