@@ -124,7 +124,7 @@ def test_client_events(ruleset: Ruleset, body: str, status: int, reason: str) ->
     result = plan_client_event(ruleset, config(), facts(), body, new_id)
     assert (result.status, result.reason) == (status, reason)
     if status == 204:
-        assert summary_of(Plan([], None, None, result.set_cookies, None)).events == {"cta_click": 1}
+        assert summary_of(Plan([], None, None, result.set_cookies, None, [], [])).events == {"cta_click": 1}
 
 
 def test_a_bot_posting_an_event_is_not_counted(ruleset: Ruleset) -> None:
