@@ -9,6 +9,7 @@ from swerve_edge.context_weights import (
     global_key,
     is_key,
     lineage,
+    nearest,
     parent_key,
     split_holdout,
     weights_for,
@@ -195,3 +196,10 @@ def test_moved_says_whether_a_new_policy_is_worth_publishing() -> None:
     assert moved(old, {"*.*": [42.0, 58.0], "1.*": [10.0, 90.0]}, tolerance=1.0)
     assert moved(old, {"*.*": [40.0, 60.0]}, tolerance=1.0)
     assert moved(None, old, tolerance=1.0)
+
+
+def test_nearest_names_the_context_whose_weights_apply() -> None:
+    contexts = {"*.*": [50, 50], "1.*": [20, 80]}
+    assert nearest(contexts, 2, "1.3") == ("1.*", [20.0, 80.0])
+    assert nearest(contexts, 2, "0.3") == ("*.*", [50.0, 50.0])
+    assert nearest(None, 2, "0.3") == (None, [50.0, 50.0])

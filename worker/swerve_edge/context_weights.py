@@ -88,17 +88,22 @@ def _usable(weights: object, arms: int) -> bool:
     return total > 0
 
 
-def weights_for(contexts: Mapping[str, object] | None, arms: int, key: str) -> list[float]:
-    """The weights (percent per arm) for a visitor whose context key is ``key``.
+def nearest(contexts: Mapping[str, object] | None, arms: int, key: str) -> tuple[str | None, list[float]]:
+    """``(source, weights)``: which context's weights apply to ``key`` and what they are.
 
     The entry of ``key`` in the policy's ``contexts`` or else of its nearest ancestor
-    (``2.0.1``, ``2.0.*``, ``2.*.*``, ``*.*.*``); an equal split when none has usable
-    weights (one non-negative number per arm, not all 0). Never raises: a damaged
+    (``2.0.1``, ``2.0.*``, ``2.*.*``, ``*.*.*``); ``(None, equal split)`` when none has
+    usable weights (one non-negative number per arm, not all 0). Never raises: a damaged
     policy must not fail a request.
     """
     if isinstance(contexts, Mapping) and type(key) is str:
         for candidate in lineage(key):
             weights = contexts.get(candidate)
             if _usable(weights, arms):
-                return [float(w) for w in weights]  # type: ignore[union-attr]
-    return equal_split(arms)
+                return candidate, [float(w) for w in weights]  # type: ignore[union-attr]
+    return None, equal_split(arms)
+
+
+def weights_for(contexts: Mapping[str, object] | None, arms: int, key: str) -> list[float]:
+    """The weights (percent per arm) for a visitor whose context key is ``key`` (see ``nearest``)."""
+    return nearest(contexts, arms, key)[1]

@@ -147,7 +147,7 @@ def _judge_one(
             )
         else:
             message = (
-                f"error share {_pct(share)} of {c.requests} requests, 95% interval "
+                f"error share {_pct(share)} of {c.requests:,} requests, 95% interval "
                 f"{_pct(share_ci.low)}-{_pct(share_ci.high)}, above the maximum {maximum:g}%"
             )
             breaches.append(Breach(ERROR_GUARDRAIL, share, share_ci, maximum, message))
