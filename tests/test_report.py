@@ -151,6 +151,16 @@ def test_guardrails_ramp_and_selector_health(report: Report, fixture: Fixture) -
     assert hero.variants["control"].selectors is None  # no operations
 
 
+def test_a_stopped_or_overridden_ramp_holds(fixture: Fixture) -> None:
+    ramp = fixture.document["flags"][0]["rules"][0]["rollout"]["ramp"]
+    stopped = {"ramp_step": 1, "ramp": ramp, "stopped": {"outcome": {"reason": "max_error_rate", "at": iso(T0)}}}
+    overridden = {"ramp_step": 1, "ramp": ramp, "weights": {"control": 60, "outcome": 40}}
+    for state, says in ((stopped, "stopped at 0% (max_error_rate)"), (overridden, "swerve set hero --clear")):
+        document = rehashed(fixture.document, {"flags": {"hero": {"rules": {"0": state}}}})
+        ramp_status = build_report(document, fixture.rows, now=NOW, flags=["hero"], draws=200).flags["hero"].ramp
+        assert ramp_status is not None and ramp_status.next == "hold" and says in ramp_status.reason
+
+
 def test_adaptive_flags_report_contexts_policy_and_weights_over_time(report: Report, fixture: Fixture) -> None:
     offer = report.flags["offer"]
     adaptive = offer.adaptive

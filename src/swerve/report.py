@@ -36,7 +36,7 @@ from typing import Any
 import msgspec
 
 from swerve_edge.context_weights import nearest, split_holdout
-from swerve_edge.guardrails import Guardrails, Judgement, VariantCounts, decide_ramp, judge
+from swerve_edge.guardrails import HOLD, Guardrails, Judgement, VariantCounts, decide_ramp, judge
 from swerve_edge.ruleset import Flag, load_ruleset
 from swerve_edge.stats import p_best, relative_uplift, srm_p_value, wilson
 
@@ -458,12 +458,11 @@ def _adaptive(
     goal = adapt.get("goal", goal)
     conversion = CONVERSION + goal if goal else None
     policy, policy_arms = _policy_of(document, spec["key"])
-    # The arms in the order the policy's weights are listed: the rule's, else the policy's own.
     written = ((adapt_rule or {}).get("rollout") or {}).get("variants") or [v["key"] for v in spec["variants"]]
     arms: list[str] = list(adapt.get("arms") or policy_arms or written)
-    for row in rows:
-        if row.context and row.variant not in arms and row.metric == EXPOSURE:
-            arms.append(row.variant)
+    if policy_arms and policy_arms != arms:
+        # Weights learned for other arms do not apply (the edge starts such a policy from an equal split).
+        policy = {}
     cells: dict[str, dict[tuple[str, bool], list[int]]] = defaultdict(lambda: defaultdict(lambda: [0, 0]))
     for row in rows:
         if not row.context or row.variant not in arms:
@@ -581,16 +580,53 @@ def _ramp(
         shares = dict(zip(live.rollout or (), live.ranges, strict=True))
         counts = variant_counts(rows, flag.key, None, since)
         units = {v: counts[v].units if v in counts else 0 for v, (a, b) in shares.items() if b > a}
-        decision = decide_ramp(ramp, step, since, now, units, judgements)
+        action, reason = HOLD, ""
+        stopped = (state.get("stopped") or {}).get(ramp["variant"])
+        if isinstance(stopped, dict):
+            reason = f"stopped at 0% ({stopped.get('reason', 'guardrail')}); `swerve rollback` undoes the stop"
+        elif state.get("weights") is not None:
+            reason = f"weights set with `swerve set` override the ramp; `swerve set {flag.key} --clear` resumes it"
+        else:
+            action, _step, reason = decide_ramp(ramp, step, since, now, units, judgements)
         return RampStatus(
-            variant=ramp["variant"],
-            step=step,
-            steps=list(ramp["steps"]),
-            since=iso(since),
-            next=decision.action,
-            reason=decision.reason,
+            variant=ramp["variant"], step=step, steps=list(ramp["steps"]), since=iso(since), next=action, reason=reason
         )
     return None
+
+
+def _goal_stats(
+    goal: str,
+    variants: Sequence[str],
+    control: str,
+    units: Mapping[str, int],
+    totals: Mapping[str, Mapping[str, int]],
+    draws: int,
+    seed: str,
+) -> dict[str, GoalStats]:
+    """Conversions, rate, uplift against ``control`` and P(best) of each variant on one goal."""
+    metric = CONVERSION + goal
+    conversions = {v: totals[v].get(metric, 0) for v in variants}
+    # A variant without units yet is no candidate: its flat prior would take a share of P(best).
+    seen = [v for v in variants if units[v] > 0]
+    best = dict(zip(seen, p_best([(units[v], conversions[v]) for v in seen], draws, seed), strict=True))
+    out = {}
+    for v in variants:
+        rate, rate_ci = _rate_stats(conversions[v], units[v])
+        uplift_ci = estimate = None
+        if v != control and control in units:
+            uplift = relative_uplift(conversions[v], units[v], conversions[control], units[control])
+            estimate = uplift.estimate
+            if uplift.low is not None and uplift.high is not None:
+                uplift_ci = (uplift.low, uplift.high)
+        out[v] = GoalStats(
+            conversions=conversions[v],
+            rate=rate,
+            rate_ci=rate_ci,
+            uplift=estimate,
+            uplift_ci=uplift_ci,
+            p_best=best.get(v),
+        )
+    return out
 
 
 def _flag_report(
@@ -622,23 +658,8 @@ def _flag_report(
     units = {v: totals[v].get(EXPOSURE, 0) for v in variants}
     goal_stats: dict[str, dict[str, GoalStats]] = {v: {} for v in variants}
     for g in goals:
-        metric = CONVERSION + g
-        conversions = {v: totals[v].get(metric, 0) for v in variants}
-        best = p_best([(units[v], conversions[v]) for v in variants], draws, f"{seed}/{spec['key']}/{g}")
-        for v, p in zip(variants, best, strict=True):
-            rate, rate_ci = _rate_stats(conversions[v], units[v])
-            if v == control or control not in units:
-                uplift = None
-            else:
-                uplift = relative_uplift(conversions[v], units[v], conversions[control], units[control])
-            goal_stats[v][g] = GoalStats(
-                conversions=conversions[v],
-                rate=rate,
-                rate_ci=rate_ci,
-                uplift=uplift.estimate if uplift else None,
-                uplift_ci=(uplift.low, uplift.high) if uplift and uplift.low is not None else None,
-                p_best=p if units[v] > 0 else None,
-            )
+        for v, stats in _goal_stats(g, variants, control, units, totals, draws, f"{seed}/{spec['key']}/{g}").items():
+            goal_stats[v][g] = stats
     rails = spec.get("guardrails")
     judgements = None
     if rails:
