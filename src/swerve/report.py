@@ -872,7 +872,8 @@ def _flag_text(key: str, flag: FlagReport) -> str:
     if flag.ramp:
         r = flag.ramp
         lines.append(
-            f"  ramp of {r.variant}: step {r.step + 1} of {len(r.steps)} ({r.steps[r.step]:g}%) since {r.since}; "
+            f"  ramp of {r.variant}: step {r.step + 1} of {len(r.steps)} ({r.steps[r.step]:g}%) since "
+            f"{human(epoch(r.since) or 0) if r.since else 'unknown'}; "
             f"next `swerve advance`: {r.next} ({r.reason})"
         )
     for name, v in flag.variants.items():

@@ -21,7 +21,9 @@ the rules starts at the rate of the arms around it, not at an optimistic 50%.
 
 Weights (percent per arm) are each arm's probability of being best under those
 posteriors (Monte Carlo, seeded per context so one context's result does not depend on
-which others exist), optionally turned into top-two Thompson sampling's allocation, then
+which others exist), optionally turned into top-two Thompson sampling's allocation (half
+the traffic to the likely best arm, half to its strongest challenger: it identifies the
+best arm sooner but converts less meanwhile, so plain Thompson sampling is the default), then
 mixed with the exploration floor: ``floor + (100 - arms * floor) * p``, rounded to basis
 points that sum to exactly 100%. A context gets its own weights only once it has
 ``min_units`` units; below that its visitors get the nearest ancestor's (the edge's
