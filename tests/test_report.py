@@ -15,12 +15,12 @@ from swerve.report import (
     ReportError,
     build_report,
     iso,
-    render_text,
-    split_changed_at,
     to_json,
     variant_counts,
 )
+from swerve.report_history import split_changed_at
 from swerve.report_html import render_html
+from swerve.report_text import render_text
 from swerve.stat_rows import StatRow, decode_rows
 from swerve_edge.guardrails import VariantCounts
 from swerve_edge.stats import relative_uplift, srm_p_value, wilson

@@ -24,13 +24,16 @@ Adaptive flags (rows with a context) also get, per context, each arm's units, ra
 current weight, and the policy's uplift against the holdout (visitors given a uniformly
 random arm) with its 95% interval, overall and per context; the holdout's units per arm
 are what the SRM test checks for them (they should be equal).
+
+Output: ``to_json`` here (``--json``), ``swerve.report_text.render_text`` for people and
+``swerve.report_html.render_html`` (``--html``); ``swerve.report_history`` reads the history.
 """
 
 import datetime
 import math
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import msgspec
@@ -41,6 +44,7 @@ from swerve_edge.ruleset import Flag, load_ruleset
 from swerve_edge.stats import p_best, relative_uplift, srm_p_value, wilson
 
 from .publish import Pointer
+from .report_history import Load, WeightPoint, epoch, policy_of, policy_points, split_changed_at
 from .stat_rows import CONVERSION, ERROR, EXPOSURE, MISS, PAGE, REQUEST, SKIP, StatRow
 
 SRM_ALPHA = 0.001
@@ -48,8 +52,6 @@ HOUR = 3600
 DAY = 86_400
 # Up to three days of data is charted hour by hour, longer spans day by day.
 HOURLY_SPAN = 3 * DAY
-
-Load = Callable[[int], dict | None]
 
 
 class GoalStats(msgspec.Struct, kw_only=True):
@@ -167,13 +169,6 @@ class ContextReport(msgspec.Struct, kw_only=True):
     policy: PolicyVsHoldout
 
 
-class WeightPoint(msgspec.Struct, kw_only=True):
-    """A policy as published at ``time`` (epoch seconds): context key -> percent per arm."""
-
-    time: int
-    contexts: dict[str, list[float]]
-
-
 class AdaptiveReport(msgspec.Struct, kw_only=True):
     """An adaptive flag's contexts, the policy against the holdout, and the weights over time."""
 
@@ -222,17 +217,6 @@ def human(epoch: float) -> str:
     return datetime.datetime.fromtimestamp(epoch, datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
-def epoch(text: str) -> float | None:
-    """An ISO time (``Z`` or an offset; naive means UTC) as epoch seconds; None when it is not one."""
-    try:
-        moment = datetime.datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except (ValueError, AttributeError, TypeError):
-        return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=datetime.UTC)
-    return moment.timestamp()
-
-
 def first_full_period(since: float) -> int:
     """The start of the first UTC hour that began at or after ``since``."""
     return math.ceil(since / HOUR) * HOUR
@@ -272,81 +256,6 @@ def variant_counts(
         elif row.metric == conversion:
             cell[3] += row.count
     return {variant: VariantCounts(*cell) for variant, cell in sorted(sums.items())}
-
-
-def _signature(document: dict | None, flag: str) -> tuple | None:
-    """What decides the units' split of ``flag`` in a version: per rollout rule, variants and shares."""
-    if document is None:
-        return None
-    try:
-        loaded = load_ruleset(document).by_key.get(flag)
-    except ValueError:
-        return None
-    if loaded is None:
-        return None
-    out = []
-    for rule in loaded.rules:
-        if rule.rollout is not None:
-            out.append((rule.rollout, tuple(round(b - a, 9) for a, b in rule.ranges)))
-    return (loaded.killed, tuple(out))
-
-
-def _timeline(history: Sequence[Pointer]) -> list[tuple[float, Pointer]]:
-    """History entries with a readable time, oldest first (each is when the pointer moved)."""
-    dated = [(epoch(entry.time), entry) for entry in history]
-    return sorted(((t, e) for t, e in dated if t is not None), key=lambda pair: pair[0])
-
-
-def split_changed_at(flag: str, document: dict, history: Sequence[Pointer], load: Load | None) -> float | None:
-    """When ``flag``'s split (rollout variants and live shares, kill switch) last changed.
-
-    Walks the pointer moves oldest first, loading each version once; None when it
-    cannot be told (no history or no loader) or never changed while recorded.
-    """
-    timeline = _timeline(history)
-    if not timeline or load is None:
-        return None
-    cache: dict[int, tuple | None] = {}
-    changed: float | None = None
-    previous: tuple | None = None
-    for i, (when, entry) in enumerate(timeline):
-        if entry.version not in cache:
-            cache[entry.version] = _signature(load(entry.version), flag)
-        signature = cache[entry.version]
-        if i and signature != previous:
-            changed = when
-        previous = signature
-    if previous != _signature(document, flag):
-        # The live document is newer than the last recorded move: its time is unknown.
-        return timeline[-1][0]
-    return changed
-
-
-def _policy_of(document: dict | None, flag: str) -> tuple[dict[str, list[float]], list[str]]:
-    """The learned weights of ``flag`` in a document's live state, and the arms they are listed for."""
-    if not document:
-        return {}, []
-    rules = (document.get("state") or {}).get("flags", {}).get(flag, {}).get("rules", {})
-    for _index, entry in sorted(rules.items()):
-        policy = entry.get("policy") if isinstance(entry, dict) else None
-        if isinstance(policy, dict) and isinstance(policy.get("contexts"), dict):
-            return policy["contexts"], list(policy.get("arms") or [])
-    return {}, []
-
-
-def policy_points(flag: str, history: Sequence[Pointer], load: Load | None) -> list[WeightPoint]:
-    """An adaptive flag's published weights over time, one point per change (from the history)."""
-    points: list[WeightPoint] = []
-    if load is None:
-        return points
-    cache: dict[int, dict[str, list[float]]] = {}
-    for when, entry in _timeline(history):
-        if entry.version not in cache:
-            cache[entry.version] = _policy_of(load(entry.version), flag)[0]
-        contexts = cache[entry.version]
-        if not points or points[-1].contexts != contexts:
-            points.append(WeightPoint(time=int(when), contexts=contexts))
-    return points
 
 
 def _weights_now(flag: Flag) -> dict[str, float] | None:
@@ -457,7 +366,7 @@ def _adaptive(
     adapt = (adapt_rule or {}).get("rollout", {}).get("adapt", {})
     goal = adapt.get("goal", goal)
     conversion = CONVERSION + goal if goal else None
-    policy, policy_arms = _policy_of(document, spec["key"])
+    policy, policy_arms = policy_of(document, spec["key"])
     written = ((adapt_rule or {}).get("rollout") or {}).get("variants") or [v["key"] for v in spec["variants"]]
     arms: list[str] = list(adapt.get("arms") or policy_arms or written)
     if policy_arms and policy_arms != arms:
@@ -790,120 +699,3 @@ def build_report(
 def to_json(report: Report) -> bytes:
     """``--json``: one object, ``{"generated", "flags": {FLAG: {"variants": {...}, "srm_p", ...}}}``."""
     return msgspec.json.encode(report)
-
-
-def _percent(value: float | None, digits: int = 2) -> str:
-    return "-" if value is None else f"{100 * value:.{digits}f}%"
-
-
-def _signed(value: float | None) -> str:
-    return "-" if value is None else f"{100 * value:+.1f}%"
-
-
-def _ci(interval: Sequence[float] | None, signed: bool = False) -> str:
-    if interval is None:
-        return ""
-    if signed:
-        return f"[{_signed(interval[0])}, {_signed(interval[1])}]"
-    return f"[{_percent(interval[0])}, {_percent(interval[1])}]"
-
-
-def _table(header: list[str], rows: list[list[str]]) -> list[str]:
-    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
-    line = lambda cells: "  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip()
-    return [line(header), *(line(r) for r in rows)]
-
-
-def render_text(report: Report) -> str:
-    """The report for people, one block per flag."""
-    if not report.flags:
-        return "no flags with data or rollouts"
-    blocks = [_flag_text(key, flag) for key, flag in report.flags.items()]
-    return (
-        "\n\n".join(blocks)
-        + f"\n\n(generated {report.generated}; 95% intervals: Wilson for rates, delta method for uplift)"
-    )
-
-
-def _flag_text(key: str, flag: FlagReport) -> str:
-    goal = flag.goals[0] if flag.goals else None
-    head = f"{key}   control: {flag.control}"
-    head += f"   goal: {goal}" if goal else "   no goals: units and guardrails only"
-    if len(flag.goals) > 1:
-        head += f" (also {', '.join(flag.goals[1:])})"
-    lines = [head]
-    if not flag.variants:
-        lines.append("  no data yet")
-    rows = []
-    for name, v in flag.variants.items():
-        uplift = "baseline" if name == flag.control else f"{_signed(v.uplift)} {_ci(v.uplift_ci, signed=True)}".strip()
-        status = v.guardrail.status if v.guardrail else ""
-        rows.append(
-            [
-                name,
-                "-" if v.weight is None else f"{v.weight:g}%",
-                f"{v.units:,}",
-                f"{v.conversions.get(goal, 0):,}" if goal else "-",
-                f"{_percent(v.rate)} {_ci(v.rate_ci)}".strip(),
-                uplift if goal else "-",
-                _percent(v.p_best, 1),
-                f"{_percent(v.errors / v.requests)} of {v.requests:,}" if v.requests else "-",
-                status,
-            ]
-        )
-    if rows:
-        header = ["variant", "weight", "units", goal or "conversions", "rate [95% CI]", "uplift [95% CI]"]
-        header += ["P(best)", "5xx", "guardrails"]
-        lines += ["  " + line for line in _table(header, rows)]
-    lines += [f"  => {sentence}" for sentence in flag.summary]
-    for g in flag.goals[1:]:
-        parts = [f"{n} {_percent(v.goals[g].rate)} ({v.goals[g].conversions:,})" for n, v in flag.variants.items()]
-        lines.append(f"  {g}: " + ", ".join(parts))
-    if flag.srm_p is not None:
-        mark = (
-            "  MISMATCH: the split is not what the rules say; do not trust the comparison" if flag.srm_flagged else ""
-        )
-        lines.append(f"  SRM p = {flag.srm_p:.4g} ({flag.srm_note}){mark}")
-    else:
-        lines.append(f"  SRM: {flag.srm_note}")
-    for name, v in flag.variants.items():
-        if v.guardrail and v.guardrail.status not in ("ok", "control"):
-            lines.append(f"  guardrails, {name}: {v.guardrail.status}: {v.guardrail.reason}")
-    if flag.ramp:
-        r = flag.ramp
-        lines.append(
-            f"  ramp of {r.variant}: step {r.step + 1} of {len(r.steps)} ({r.steps[r.step]:g}%) since "
-            f"{human(epoch(r.since) or 0) if r.since else 'unknown'}; "
-            f"next `swerve advance`: {r.next} ({r.reason})"
-        )
-    for name, v in flag.variants.items():
-        if v.selectors is None:
-            continue
-        lines.append(f"  selectors of {name}: {v.selectors.pages:,} pages checked")
-        for op in v.selectors.operations:
-            lines.append(f"    {op.index + 1}. {op.action} {op.selector!r}: {op.status}")
-    if flag.adaptive:
-        lines += _adaptive_text(flag.adaptive)
-    lines += [f"  note: {n}" for n in flag.notes]
-    return "\n".join(lines)
-
-
-def _adaptive_text(adaptive: AdaptiveReport) -> list[str]:
-    p = adaptive.policy
-    lines = [
-        f"  policy vs holdout on {adaptive.goal}: {_percent(p.policy_rate)} of {p.policy_units:,} vs "
-        f"{_percent(p.holdout_rate)} of {p.holdout_units:,}; uplift {_signed(p.uplift)} {_ci(p.uplift_ci, signed=True)}"
-    ]
-    rows = []
-    for key, context in adaptive.contexts.items():
-        cells = [key, f"{context.units:,}", context.weights_from or "equal split"]
-        for arm in adaptive.arms:
-            a = context.arms[arm]
-            cells.append(f"{_percent(a.rate)} of {a.units:,}, {a.weight:g}%")
-        cells.append(f"{_signed(context.policy.uplift)} {_ci(context.policy.uplift_ci, signed=True)}")
-        rows.append(cells)
-    if rows:
-        header = ["context", "units", "weights of", *(f"{arm}: rate of units, weight" for arm in adaptive.arms)]
-        header.append("policy vs holdout")
-        lines += ["  " + line for line in _table(header, rows)]
-    return lines

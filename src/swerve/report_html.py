@@ -20,7 +20,8 @@ from collections.abc import Sequence
 
 from swerve_edge.context_weights import nearest
 
-from .report import AdaptiveReport, FlagReport, Point, Report, VariantReport, epoch, human
+from .report import AdaptiveReport, FlagReport, Point, Report, VariantReport, human
+from .report_history import epoch
 
 # Okabe-Ito, without its yellow (too light on white).
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#D55E00", "#56B4E9", "#000000")
