@@ -1,6 +1,8 @@
 """``swerve.report``: the report's numbers against the rows they come from, and its renderers."""
 
+import itertools
 import json
+import re
 
 import msgspec
 import pytest
@@ -263,3 +265,13 @@ def test_rows_decode_strictly() -> None:
     assert decode_rows([record]) == [StatRow("f", "a", "", 3600, "exposure", 3)]
     with pytest.raises(msgspec.ValidationError, match="count"):
         decode_rows([{**record, "count": "3"}])
+
+
+def test_rate_axis_labels_are_evenly_spaced_and_exact(report: Report) -> None:
+    page = render_html(report)
+    for key in report.flags:
+        section = page[page.index(f'data-flag="{key}"') :]
+        chart = section[section.index("<svg") : section.index("</svg>")]
+        labels = [float(v) for v in re.findall(r'text-anchor="end">([0-9.]+)%</text>', chart)]
+        steps = {round(b - a, 6) for a, b in itertools.pairwise(labels)}
+        assert labels[0] == 0 and len(labels) >= 3 and len(steps) == 1, (key, labels)

@@ -149,17 +149,19 @@ class _Frame:
         inner = self.height - self.top - self.bottom
         return round(self.top + (1 - min(max(v / self.y1, 0), 1.02)) * inner, 1)
 
-    def axes(self, y_label: str, y_format: str, clip_id: str) -> list[str]:
+    def axes(self, y_label: str, clip_id: str) -> list[str]:
         out = [
             f'<defs><clipPath id="{clip_id}"><rect x="{self.left}" y="{self.top}" '
             f'width="{self.width - self.left - self.right}" height="{self.height - self.top - self.bottom}"/>'
             "</clipPath></defs>"
         ]
         step = _nice_step(self.y1)
+        # As many decimals as the step needs (2.5% steps need one), no more.
+        digits = next(d for d in range(4) if abs(round(100 * step, d) - 100 * step) < 1e-9)
         v = 0.0
         while v <= self.y1 + 1e-12:
             y = self.y(v)
-            label = f"{100 * v:.{y_format}f}%"
+            label = f"{100 * v:.{digits}f}%"
             out.append(
                 f'<line x1="{self.left}" x2="{self.width - self.right}" y1="{y}" y2="{y}" stroke="#e6e9ec"/>'
                 f'<text x="{self.left - 6}" y="{y + 4}" text-anchor="end">{label}</text>'
@@ -197,7 +199,7 @@ def _rate_chart(key: str, flag: FlagReport, variants: list[str]) -> str:
     top = max(settled or [p.high for p in points])
     frame = _Frame(1040, 300, x0, x1, _nice_step(top) * math.ceil(top / _nice_step(top)))
     clip = f"clip-{_slug(key)}"
-    parts = frame.axes(f"cumulative {goal} rate", "0" if frame.y1 >= 0.05 else "1", clip)
+    parts = frame.axes(f"cumulative {goal} rate", clip)
     body = []
     for i, (variant, pts) in enumerate(series.items()):
         color = _color(variants.index(variant))
@@ -462,7 +464,7 @@ def _weights_charts(key: str, adaptive: AdaptiveReport) -> str:
     for context in shown:
         frame = _Frame(330, 180, start, end, 1.0)
         clip = f"w-{_slug(key)}-{_slug(context)}"
-        parts = frame.axes("weight", "0", clip)
+        parts = frame.axes("weight", clip)
         steps = [(p.time, nearest(p.contexts, len(arms), context)[1]) for p in points]
         steps.append((end, steps[-1][1]))
         bands = []
