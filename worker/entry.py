@@ -145,22 +145,28 @@ async def _fetch_origin(request: object, config: Config, serve_path: str | None)
     return await fetch(origin, _isolate["fetch_options"])
 
 
-def _rewritable(request: object, response: object) -> bool:
-    content_type = _text(response.headers.get("content-type")).lower()
+def _page(request: object, response: object) -> bool:
+    """A page the visitor sees: an HTML answer to a whole GET, other than a redirect or a 304.
+
+    Its headers carry the visitor's cookies (an error page is a page seen too: a variant
+    whose origin page fails is measured by who saw it); only a 200 gets its body rewritten.
+    """
+    status = response.status
     return (
-        response.status == 200
-        and request.method == "GET"
-        and "text/html" in content_type
+        request.method == "GET"
+        and not (300 <= status < 400)
+        and status != 206
+        and "text/html" in _text(response.headers.get("content-type")).lower()
         and not _text(request.headers.get("range"))
     )
 
 
 def _respond(request: object, response: object, plan: Plan, handlers: dict) -> object:
-    """The visitor's response: only a 200 HTML GET is touched; all else passes through as it came."""
-    if not _rewritable(request, response):
+    """The visitor's response: pages get cookies (and a 200's body its rewrite); all else passes through."""
+    if not _page(request, response):
         return response
     body = response.body
-    changed = bool(plan.rewrites or plan.bootstrap)
+    changed = response.status == 200 and bool(plan.rewrites or plan.bootstrap)
     if changed:
         rewriter = HTMLRewriter.new()
         for key in plan.rewrites:

@@ -9,11 +9,11 @@ import sys
 from swerve_edge.ruleset import RulesetError
 
 from . import publish
-from .commands import evaluate, publishing, rules
+from .commands import evaluate, outcomes, publishing, rules
 from .errors import CliError
 from .kv import KvError
 
-GROUPS = (rules, evaluate, publishing)
+GROUPS = (rules, evaluate, publishing, outcomes)
 
 
 def build_parser() -> argparse.ArgumentParser:

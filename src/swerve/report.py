@@ -466,6 +466,34 @@ def _guardrail_status(judgement: Judgement) -> GuardrailStatus:
     )
 
 
+def ramp_progress(
+    flag: Flag, index: int, state: Mapping, rows: list[StatRow], changed: float | None, now: float
+) -> tuple[int, float, dict[str, int]]:
+    """A ramp's current step, when it began, and the units of each live variant since then.
+
+    ``swerve advance`` stores, when it moves a step, each variant's total units at that
+    moment (``ramp_base``): units since the step are the totals minus that, exactly. A
+    first step (nothing stored) counts from the hour of ``changed`` (the split's last
+    change), or from the first exposure.
+    """
+    step = state.get("ramp_step", 0) if type(state.get("ramp_step", 0)) is int else 0
+    since = epoch(state["ramp_since"]) if isinstance(state.get("ramp_since"), str) else changed
+    base = state.get("ramp_base") if isinstance(state.get("ramp_base"), dict) else None
+    if since is None:
+        exposures = [r.period for r in rows if r.metric == EXPOSURE and r.flag == flag.key]
+        since = float(min(exposures)) if exposures else now
+    live = flag.rules[index]
+    shares = dict(zip(live.rollout or (), live.ranges, strict=True))
+    counts = variant_counts(rows, flag.key, None, None if base is not None else since)
+    units = {}
+    for variant, (start, end) in shares.items():
+        if end > start:
+            total = counts[variant].units if variant in counts else 0
+            given = base.get(variant, 0) if base is not None else 0
+            units[variant] = max(0, total - (given if type(given) is int else 0))
+    return step, since, units
+
+
 def _ramp(
     spec: dict,
     flag: Flag,
@@ -480,15 +508,7 @@ def _ramp(
         if not ramp:
             continue
         state = (document.get("state") or {}).get("flags", {}).get(flag.key, {}).get("rules", {}).get(str(index), {})
-        step = state.get("ramp_step", 0) if type(state.get("ramp_step", 0)) is int else 0
-        since = epoch(state["ramp_since"]) if isinstance(state.get("ramp_since"), str) else changed
-        if since is None:
-            exposures = [r.period for r in rows if r.metric == EXPOSURE]
-            since = float(min(exposures)) if exposures else now
-        live = flag.rules[index]
-        shares = dict(zip(live.rollout or (), live.ranges, strict=True))
-        counts = variant_counts(rows, flag.key, None, since)
-        units = {v: counts[v].units if v in counts else 0 for v, (a, b) in shares.items() if b > a}
+        step, since, units = ramp_progress(flag, index, state, rows, changed, now)
         action, reason = HOLD, ""
         stopped = (state.get("stopped") or {}).get(ramp["variant"])
         if isinstance(stopped, dict):

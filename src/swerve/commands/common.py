@@ -13,7 +13,7 @@ from typing import Any
 
 from ..build import compiled_from_sources, read_compiled
 from ..errors import CliError
-from ..kv import BINDING, WranglerKv
+from ..kv import BINDING, WranglerD1, WranglerKv
 from ..local_state import LocalD1, LocalKv, LocalState, open_local
 from ..wrangler_config import local_target
 
@@ -123,10 +123,11 @@ def kv_from_args(args: argparse.Namespace) -> WranglerKv | LocalKv:
     return _local(args).kv(BINDING)
 
 
-def d1_from_args(args: argparse.Namespace, binding: str = STATS_BINDING) -> LocalD1:
-    """The local D1 database the options name (the command's one local process, shared with KV)."""
+def d1_from_args(args: argparse.Namespace, binding: str = STATS_BINDING) -> LocalD1 | WranglerD1:
+    """The D1 database the options name: wrangler for --remote (read-only queries); else the
+    command's one local process, shared with KV."""
     if args.remote:
-        raise CliError("--remote D1 is not supported by this command yet: use `npx wrangler d1 execute --remote`")
+        return WranglerD1(wrangler(), binding, env=args.env, config=args.config)
     return _local(args).d1(binding)
 
 
