@@ -119,7 +119,7 @@ Ctrl-C stops the Worker and the origin.
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     while not stop.wait(0.5):
         if edge.process.poll() is not None:
-            print("swerve: the Worker runtime stopped:\n" + edge.process.stderr.read(), file=sys.stderr)
+            print("swerve: the Worker runtime stopped:\n" + edge.logs(), file=sys.stderr)
             break
     edge.close()
     origin.close()
