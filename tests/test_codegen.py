@@ -152,7 +152,7 @@ def _try_load(document: dict):
         return None
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(documents(), st.lists(contexts, min_size=1, max_size=3))
 def test_hostile_documents_never_become_code(document: dict, visitors: list[dict]) -> None:
     ruleset = _try_load(document)
@@ -181,7 +181,7 @@ def test_hostile_conditions_never_become_code(condition: dict) -> None:
 ids = st.text(max_size=40) | st.uuids().map(str) | st.integers(0, 10**12).map(str)
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(documents(keys=st.text(min_size=1, max_size=8), values=json_values, when=conditions), st.data())
 def test_random_documents_load_or_refuse_and_traced_decides_like_fast(document: dict, data) -> None:
     ruleset = _try_load(document)

@@ -154,6 +154,15 @@ class _Writer:
             path = self.reads.value("request.path")
             self.path = "path"
             self.line(f"path = {path.name} if {path.is_str()} else {self.const('/')}")
+        if self.path is None:
+            # Every flag is in scope on every path: the decisions are one list at the end.
+            decided = []
+            for flag in flags:
+                decided.append(self.source.name("d"))
+                self.decide_flag(flag, decided[-1])
+                self.decided[flag.key] = decided[-1]
+            self.line(f"return [{', '.join(decided)}]")
+            return self.name
         self.line("out = []")
         self.line("keep = out.append")
         for flag in flags:
@@ -225,7 +234,7 @@ class _Writer:
         chain.done(falls_through=False)
         chain.close()
         self.dedent()
-        self.line("except Exception as error:")
+        self.line("except Exception as error:" if self.traced else "except Exception:")
         self.indent()
         self.step("_error_step(error)")
         self.line(f"{d} = {self.const(_fallback(flag, ERROR))}")
