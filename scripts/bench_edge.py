@@ -1,181 +1,192 @@
-"""Benchmark: latency Swerve adds at the edge, cold start and memory, in workerd.
+"""Benchmark: what Swerve costs at the edge, against Python's own tax and GrowthBook's edge app.
 
-In one run, on this machine, sequential requests for a realistic 30 KB page go to:
-  (a) the origin directly (a local Python HTTP server),
-  (b) a JavaScript pass-through Worker in the same runtime (pinned Miniflare/workerd),
-  (c) Swerve with 50 flags (two targeting rules and a rollout each), 3 HTML rewrites and
-      the client bootstrap.
-Requests are interleaved a, b, c so machine noise falls on all three alike; each path
-gets a warm-up first. Swerve's added latency is (c) - (b) per percentile. Also reported:
-the first request after start (cold), and workerd's resident memory after 100 and after
-5,000 requests to Swerve.
+In one run, on this machine, in the pinned Miniflare/workerd, for a 29 KB page:
+  origin       the origin directly (a local Python HTTP server);
+  js           a JavaScript pass-through Worker (the baseline: "added" is over this);
+  bare_python  a Python Worker that only forwards (scripts/edge_apps/bare_forwarder.py);
+  swerve       Swerve: 50 flags (two targeting rules and a rollout each), 3 HTML rewrites
+               and the client bootstrap;
+  growthbook   GrowthBook's Cloudflare edge app (npm @growthbook/edge-cloudflare, bundled with
+               esbuild, compatibility date 2024-11-01), its SDK payload in local KV, one
+               visual experiment making the same three page changes.
+Reported per target: the first request's time (cold); p50/p95/p99 of sequential requests,
+interleaved target by target so noise falls on all alike, and what each adds over the JS
+pass-through; requests per second with 8 keep-alive clients (rounds interleaved by target);
+workerd's resident memory once the target has served --rss-requests requests.
+The decomposition of Swerve's own cost, step by step, is bench_edge_steps.py.
 
-Usage: python scripts/bench_edge.py [--requests N] [--json]
+Usage: python scripts/bench_edge.py [--requests N] [--rss-requests N] [--json]
 """
 
 import argparse
-import http.client
-import http.server
 import json
 import statistics
 import sys
 import tempfile
-import threading
-import time
-import urllib.parse
 from pathlib import Path
 
-import eval_workload as workload
-import yaml
+from edge_targets import (
+    APPS,
+    HEADLINE,
+    PAGE,
+    REWRITES,
+    Target,
+    bundle_growthbook,
+    cold,
+    growthbook_payload,
+    interleaved,
+    percentile,
+    start_origin,
+    swerve_document,
+)
 
-from swerve.build import compiled_from_sources
-from swerve.local_http import QuietHandler
 from swerve.local_runtime import LocalEdge
 
-ROOT = Path(__file__).resolve().parent.parent
-PAGE = (ROOT / "tests" / "fixtures" / "site" / "big.html").read_bytes()
-BROWSER = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36"
-REWRITES = [
-    ("h1.hero-title", {"set_text": "Ship the right page to every visitor"}),
-    ("#upgrade-cta", {"set_attribute": {"href": "/trial"}}),
-    ("#chat", {"remove": True}),
-]
+EDGES = ("js", "bare_python", "swerve", "growthbook")
 
 
-class PageHandler(QuietHandler):
-    def do_GET(self) -> None:
-        self.send_body(200, PAGE, "text/html; charset=utf-8")
+def start_edges(folder: Path, origin_url: str) -> dict[str, LocalEdge]:
+    """The four Workers, each in its own workerd (so each one's memory can be read)."""
+    growthbook_vars = {
+        "PROXY_TARGET": origin_url,
+        "NODE_ENV": "production",
+        "RUN_VISUAL_EDITOR_EXPERIMENTS": "edge",
+        "RUN_URL_REDIRECT_EXPERIMENTS": "browser",
+        "ENABLE_STICKY_BUCKETING": "true",
+    }
+    swerve_vars = {"ORIGIN_URL": origin_url, "SWERVE_COOKIE_KEYS": "bench-key", "SWERVE_POINTER_TTL_SECONDS": "5"}
+    edges: dict[str, LocalEdge] = {}
+    try:
+        edges["js"] = LocalEdge(folder / "kv-js", {}, passthrough=origin_url)
+        edges["bare_python"] = LocalEdge(
+            folder / "kv-bare", {"ORIGIN_URL": origin_url}, main=APPS / "bare_forwarder.py"
+        )
+        edges["swerve"] = LocalEdge(folder / "kv-swerve", swerve_vars)
+        edges["swerve"].publish(swerve_document(folder), 1)
+        edges["growthbook"] = LocalEdge(
+            folder / "kv-growthbook", growthbook_vars, esm=bundle_growthbook(folder), kv_aliases=("KV_GB_PAYLOAD",)
+        )
+        edges["growthbook"].put("gb_payload", json.dumps(growthbook_payload()))
+    except BaseException:
+        for edge in edges.values():
+            edge.close()
+        raise
+    return edges
 
 
-def ruleset(folder: Path) -> dict:
-    """The 50-flag workload; three flags rewrite the page in every variant, five are client-visible."""
-    rules = workload.swerve_rules(workload.flags())
-    for i, (key, flag) in enumerate(rules["flags"].items()):
-        flag["rollout_key"] = "user.anonymous_id"
-        if i < len(REWRITES):
-            selector, action = REWRITES[i]
-            for variant in flag["variants"].values():
-                variant["html"] = [{"selector": selector, **action}]
-        if i % 10 == 0:
-            flag["client"] = True
-        rules["flags"][key] = flag
-    (folder / "bench.yaml").write_text(yaml.safe_dump(rules, sort_keys=False))
-    return compiled_from_sources([str(folder)])
-
-
-class Target:
-    """A keep-alive connection to one path under test."""
-
-    def __init__(self, name: str, url: str) -> None:
-        parts = urllib.parse.urlsplit(url)
-        self.name = name
-        self.host, self.port = parts.hostname, parts.port
-        self.conn = http.client.HTTPConnection(self.host, self.port, timeout=60)
-        self.cookie = ""
-        self.samples: list[float] = []
-
-    def request(self) -> tuple[float, bytes]:
-        headers = {"user-agent": BROWSER}
-        if self.cookie:
-            headers["cookie"] = self.cookie
-        start = time.perf_counter()
-        self.conn.request("GET", "/big", headers=headers)
-        response = self.conn.getresponse()
-        body = response.read()
-        elapsed = (time.perf_counter() - start) * 1000
-        if response.status != 200:
-            raise SystemExit(f"{self.name}: status {response.status}")
-        cookies = [v.split(";", 1)[0] for k, v in response.getheaders() if k.lower() == "set-cookie"]
-        if cookies:
-            self.cookie = "; ".join(cookies)
-        return elapsed, body
-
-
-def percentile(samples: list[float], q: float) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
+def url_of(edge: LocalEdge) -> str:
+    return f"http://{edge.url.hostname}:{edge.url.port}"
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--requests", type=int, default=500, help="measured requests per path (default 500)")
-    parser.add_argument("--warmup", type=int, default=50, help="warm-up requests per path (default 50)")
-    parser.add_argument("--memory-requests", type=int, default=5000, help="requests before the second memory reading")
+    parser.add_argument("--requests", type=int, default=400, help="measured sequential requests per target")
+    parser.add_argument("--warmup", type=int, default=40, help="warm-up requests per target")
+    parser.add_argument("--rounds", type=int, default=3, help="throughput rounds (each target once per round)")
+    parser.add_argument("--seconds", type=float, default=2.0, help="seconds per throughput measurement")
+    parser.add_argument("--clients", type=int, default=8, help="keep-alive clients for throughput")
+    parser.add_argument("--rss-requests", type=int, default=10_000, help="requests served before reading RSS")
     parser.add_argument("--json", action="store_true", help="print one JSON object as the last line")
     args = parser.parse_args()
 
-    origin = http.server.ThreadingHTTPServer(("127.0.0.1", 0), PageHandler)
-    threading.Thread(target=origin.serve_forever, daemon=True).start()
-    origin_url = f"http://127.0.0.1:{origin.server_address[1]}"
-    variables = {"ORIGIN_URL": origin_url, "SWERVE_COOKIE_KEYS": "bench-key", "SWERVE_POINTER_TTL_SECONDS": "5"}
+    origin, origin_url = start_origin()
     with tempfile.TemporaryDirectory() as tmp:
-        document = ruleset(Path(tmp))
-        passthrough = LocalEdge(Path(tmp) / "kv-pass", {}, passthrough=origin_url)
-        swerve = LocalEdge(Path(tmp) / "kv", variables)
+        edges = start_edges(Path(tmp), origin_url)
         try:
-            swerve.publish(document, 1)
-            edge_url = f"http://{swerve.url.hostname}:{swerve.url.port}"
-            swerve_target = Target("swerve", edge_url)
-            cold_ms, body = swerve_target.request()
-            rewritten = b"Ship the right page" in body and b'id="swerve-flags"' in body and b'id="chat"' not in body
-            if not rewritten:
+            targets = {"origin": Target("origin", origin_url)}
+            targets.update({name: Target(name, url_of(edge), edge) for name, edge in edges.items()})
+            checks = {"swerve": HEADLINE, "growthbook": HEADLINE, "bare_python": PAGE[-200:], "js": PAGE[-200:]}
+            cold_ms = {name: cold(targets[name], checks[name]) for name in EDGES}
+            body = targets["swerve"].request()[1]
+            if b'id="swerve-flags"' not in body or b'id="chat"' in body:
                 raise SystemExit("Swerve did not rewrite the page: check the ruleset")
-            targets = [
-                Target("origin", origin_url),
-                Target("passthrough", f"http://{passthrough.url.hostname}:{passthrough.url.port}"),
-                swerve_target,
-            ]
-            for _ in range(args.warmup):
-                for target in targets:
-                    target.request()
-            for _ in range(args.requests):
-                for target in targets:
-                    target.samples.append(target.request()[0])
-            done = args.warmup + args.requests + 1
-            while done < 100:
-                swerve_target.request()
-                done += 1
-            rss_100 = swerve.workerd_rss_bytes()
-            while done < args.memory_requests:
-                swerve_target.request()
-                done += 1
-            rss_after = swerve.workerd_rss_bytes()
+            interleaved(list(targets.values()), args.warmup, args.requests)
+            rps: dict[str, list[float]] = {name: [] for name in EDGES}
+            for _ in range(args.rounds):
+                for name in EDGES:
+                    result = targets[name].load(args.clients, seconds=args.seconds)
+                    rps[name].append(result["requests"] / result["seconds"])
+            rss = {}
+            for name in EDGES:
+                target = targets[name]
+                if target.sent < args.rss_requests:
+                    target.load(args.clients, requests=args.rss_requests - target.sent)
+                rss[name] = target.rss_mb()
+                served = target.sent
         finally:
-            passthrough.close()
-            swerve.close()
+            for edge in edges.values():
+                edge.close()
             origin.shutdown()
 
-    stats = {t.name: {q: percentile(t.samples, q) for q in (50, 95, 99)} for t in targets}
-    print(f"page: {len(PAGE):,} bytes; {len(document['flags'])} flags, {len(REWRITES)} rewrites + bootstrap")
-    print(f"{args.requests} measured requests per path after {args.warmup} warm-up, interleaved")
+    stats = {name: {q: percentile(t.samples, q) for q in (50, 95, 99)} for name, t in targets.items()}
+    added = {name: {q: stats[name][q] - stats["js"][q] for q in (50, 95, 99)} for name in targets}
+    throughput = {name: statistics.median(values) for name, values in rps.items()}
+    print(
+        f"page: {len(PAGE):,} bytes; Swerve: 50 flags, {len(REWRITES)} rewrites + bootstrap; GrowthBook: 1 experiment"
+    )
+    print(f"{args.requests} measured sequential requests per target after {args.warmup} warm-up, interleaved")
+    print(f"{'':>12}  {'p50':>7} {'p95':>7} {'p99':>7} | added over js: {'p50':>6} {'p95':>6} {'p99':>6}")
     for name, values in stats.items():
-        mean = statistics.fmean(next(t for t in targets if t.name == name).samples)
-        spread = "  ".join(f"p{q} {values[q]:6.2f} ms" for q in (50, 95, 99))
-        print(f"{name:>12}: {spread}  mean {mean:6.2f} ms")
-    added = {q: stats["swerve"][q] - stats["passthrough"][q] for q in (50, 95, 99)}
-    print("Swerve adds over the pass-through Worker: " + ", ".join(f"p{q} {added[q]:.2f} ms" for q in (50, 95, 99)))
-    growth = (rss_after - rss_100) / 2**20
-    print(f"cold first request: {cold_ms:.1f} ms")
-    before, after = rss_100 / 2**20, rss_after / 2**20
-    print(f"workerd RSS: {before:.1f} MiB after 100 requests, {after:.1f} MiB after {done:,} ({growth:+.1f} MiB)")
+        spread = " ".join(f"{values[q]:7.2f}" for q in (50, 95, 99))
+        more = " ".join(f"{added[name][q]:+6.2f}" for q in (50, 95, 99))
+        print(f"{name:>12}  {spread} |                {more}  ms")
+    print(f"\n{'':>12}  {'cold ms':>8} {f'req/s x{args.clients}':>11} {'RSS MiB':>8}")
+    for name in EDGES:
+        print(f"{name:>12}  {cold_ms[name]:8.1f} {throughput[name]:11.0f} {rss[name]:8.1f}")
+    print(f"(req/s: median of {args.rounds} rounds of {args.seconds:g} s; RSS after {served:,}+ requests each)")
+
+    own = added["swerve"][50] - added["bare_python"][50]
+    tax = added["bare_python"][50]
+    targets_met = {
+        "own work <= python tax (p50)": (own <= tax, f"{own:.2f} vs {tax:.2f} ms"),
+        "added p50 <= 0.5 x growthbook's": (
+            added["swerve"][50] <= 0.5 * added["growthbook"][50],
+            f"{added['swerve'][50]:.2f} vs {0.5 * added['growthbook'][50]:.2f} ms",
+        ),
+        "req/s >= 60% of bare python": (
+            throughput["swerve"] >= 0.6 * throughput["bare_python"],
+            f"{throughput['swerve'] / throughput['bare_python']:.0%}",
+        ),
+        "RSS <= bare python + 15 MiB": (
+            rss["swerve"] <= rss["bare_python"] + 15,
+            f"{rss['swerve'] - rss['bare_python']:+.1f} MiB",
+        ),
+        "cold <= bare python + 50 ms": (
+            cold_ms["swerve"] <= cold_ms["bare_python"] + 50,
+            f"{cold_ms['swerve'] - cold_ms['bare_python']:+.1f} ms",
+        ),
+    }
+    print()
+    for label, (met, detail) in targets_met.items():
+        print(f"{'met' if met else 'MISSED':>6}  {label}: {detail}")
     if args.json:
-        print(
-            json.dumps(
-                {
-                    "added_p50_ms": round(added[50], 3),
-                    "added_p95_ms": round(added[95], 3),
-                    "added_p99_ms": round(added[99], 3),
-                    "origin_p50_ms": round(stats["origin"][50], 3),
-                    "passthrough_p50_ms": round(stats["passthrough"][50], 3),
-                    "swerve_p50_ms": round(stats["swerve"][50], 3),
-                    "cold_ms": round(cold_ms, 1),
-                    "rss_after_100_mb": round(rss_100 / 2**20, 1),
-                    "rss_after_n_mb": round(rss_after / 2**20, 1),
-                    "rss_growth_mb": round(growth, 2),
-                    "requests_for_memory": done,
-                }
-            )
-        )
+        out = {
+            "added_p50_ms": added["swerve"][50],
+            "added_p95_ms": added["swerve"][95],
+            "added_p99_ms": added["swerve"][99],
+            "bare_python_added_p50_ms": added["bare_python"][50],
+            "bare_python_added_p99_ms": added["bare_python"][99],
+            "growthbook_added_p50_ms": added["growthbook"][50],
+            "growthbook_added_p99_ms": added["growthbook"][99],
+            "own_work_p50_ms": own,
+            "js_p50_ms": stats["js"][50],
+            "origin_p50_ms": stats["origin"][50],
+            "swerve_rps_8": throughput["swerve"],
+            "bare_python_rps_8": throughput["bare_python"],
+            "js_rps_8": throughput["js"],
+            "growthbook_rps_8": throughput["growthbook"],
+            "rss_swerve_mb": rss["swerve"],
+            "rss_bare_python_mb": rss["bare_python"],
+            "rss_js_mb": rss["js"],
+            "rss_growthbook_mb": rss["growthbook"],
+            "cold_ms": cold_ms["swerve"],
+            "cold_bare_python_ms": cold_ms["bare_python"],
+            "cold_js_ms": cold_ms["js"],
+            "cold_growthbook_ms": cold_ms["growthbook"],
+            "requests": args.requests,
+            "rss_requests": served,
+        }
+        print(json.dumps({k: round(v, 3) if isinstance(v, float) else v for k, v in out.items()}))
     return 0
 
 

@@ -8,7 +8,10 @@ One deterministic workload (see eval_workload.py) is evaluated by:
 - Swerve's evaluator again inside Pyodide on Node (offline, npm `pyodide`).
 All engines must agree on each rule outcome (rule 1, rule 2 or rollout); Swerve and
 GrowthBook must also agree on every rollout variant (same hash). Each engine gets a
-warm-up pass, then the median of --passes passes is reported.
+warm-up pass, then --passes rounds run one pass of every engine each, interleaved, so
+machine noise falls on all engines alike: the report gives each engine's median and the
+median of the ratios measured within a round. For a count that ignores noise altogether,
+see eval_instructions.py.
 
 Usage: python scripts/bench_eval.py [--contexts N] [--passes N] [--json]
 """
@@ -40,14 +43,11 @@ def compile_workload(specs: list[dict], folder: Path) -> dict:
     return compiled_from_sources([str(folder)])
 
 
-def timed(passes: int, run_pass) -> tuple[float, list[float]]:
-    run_pass()
-    runs = []
-    for _ in range(passes):
-        start = time.perf_counter()
-        evaluations = run_pass()
-        runs.append((time.perf_counter() - start) / evaluations * 1e6)
-    return statistics.median(runs), runs
+def per_eval_us(run_pass) -> float:
+    """Microseconds per evaluation of one pass (``run_pass`` returns its evaluation count)."""
+    start = time.perf_counter()
+    evaluations = run_pass()
+    return (time.perf_counter() - start) / evaluations * 1e6
 
 
 def swerve_outcomes(ruleset, attributes: list[dict]) -> list[list[tuple[str, str]]]:
@@ -90,16 +90,35 @@ def flagsmith_context(base: dict, ctx: dict) -> dict:
     return {**base, "identity": {"identifier": ctx["id"], "key": ctx["id"], "traits": traits}}
 
 
-def run_pyodide(document: dict, attributes: list[dict], passes: int) -> dict:
-    with tempfile.TemporaryDirectory() as tmp:
-        payload = {"ruleset": document, "contexts": attributes, "now": NOW, "passes": passes}
-        (Path(tmp) / "workload.json").write_text(json.dumps(payload))
-        proc = subprocess.run(
-            ["node", str(ROOT / "scripts" / "pyodide_eval.mjs"), tmp], capture_output=True, text=True, timeout=1800
+class Pyodide:
+    """Swerve's evaluator in Pyodide on Node, one pass per request (see pyodide_eval.mjs)."""
+
+    def __init__(self, document: dict, attributes: list[dict], folder: Path) -> None:
+        payload = {"ruleset": document, "contexts": attributes, "now": NOW}
+        (folder / "workload.json").write_text(json.dumps(payload))
+        self.proc = subprocess.Popen(
+            ["node", str(ROOT / "scripts" / "pyodide_eval.mjs"), str(folder)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
         )
-    if proc.returncode != 0:
-        raise SystemExit(f"pyodide run failed:\n{proc.stderr[-2000:]}")
-    return json.loads(proc.stdout.strip().splitlines()[-1])
+        self.info = self._answer()
+
+    def _answer(self) -> dict:
+        line = self.proc.stdout.readline()
+        if not line:
+            raise SystemExit("pyodide run failed (see its output above)")
+        return json.loads(line)
+
+    def one_pass(self) -> float:
+        """Microseconds per evaluation of one pass over all contexts."""
+        self.proc.stdin.write("pass\n")
+        self.proc.stdin.flush()
+        return self._answer()["us_per_eval"]
+
+    def close(self) -> None:
+        self.proc.stdin.close()
+        self.proc.wait(timeout=60)
 
 
 def main() -> int:
@@ -160,20 +179,46 @@ def main() -> int:
             get_evaluation_result(flagsmith_context(fs_base, ctx))
         return evaluations
 
-    results = {}
-    for name, run_pass in (("swerve", swerve_pass), ("growthbook", growthbook_pass), ("flagsmith", flagsmith_pass)):
-        median, runs = timed(args.passes, run_pass)
-        results[name] = median
-        print(f"{name:>10}: {median:8.3f} us/eval  (passes: {', '.join(f'{r:.3f}' for r in runs)})", flush=True)
-    pyodide = run_pyodide(document, attributes, args.passes)
-    results["pyodide"] = pyodide["us_per_eval"]
-    print(f"{'pyodide':>10}: {pyodide['us_per_eval']:8.3f} us/eval  (Python {pyodide['python']} in Pyodide on Node)")
+    with tempfile.TemporaryDirectory() as tmp:
+        pyodide = Pyodide(document, attributes, Path(tmp))
+        try:
+            passes = {
+                "swerve": lambda: per_eval_us(swerve_pass),
+                "growthbook": lambda: per_eval_us(growthbook_pass),
+                "flagsmith": lambda: per_eval_us(flagsmith_pass),
+                "pyodide": pyodide.one_pass,
+            }
+            for run in passes.values():  # warm-up
+                run()
+            runs: dict[str, list[float]] = {name: [] for name in passes}
+            for _ in range(args.passes):
+                for name, run in passes.items():
+                    runs[name].append(run())
+        finally:
+            pyodide.close()
+    results = {name: statistics.median(values) for name, values in runs.items()}
+    rounds = list(zip(*runs.values(), strict=True))
+    names = list(runs)
+    in_round = {
+        "fastest_peer": [min(r[names.index("growthbook")], r[names.index("flagsmith")]) / r[0] for r in rounds],
+        "pyodide": [r[names.index("pyodide")] / r[0] for r in rounds],
+    }
+    ratios = {name: statistics.median(values) for name, values in in_round.items()}
+    for name, values in runs.items():
+        print(f"{name:>10}: {results[name]:8.3f} us/eval  (passes: {', '.join(f'{v:.3f}' for v in values)})")
+    print(f"Pyodide: Python {pyodide.info['python']} on Node; ruleset load {pyodide.info['load_ms']:.1f} ms there")
     fastest_peer = min(results["growthbook"], results["flagsmith"])
     print(
-        f"ratios: growthbook/swerve {results['growthbook'] / results['swerve']:.1f}x, "
+        f"ratios of medians: growthbook/swerve {results['growthbook'] / results['swerve']:.1f}x, "
         f"flagsmith/swerve {results['flagsmith'] / results['swerve']:.1f}x, "
-        f"fastest peer/swerve {fastest_peer / results['swerve']:.1f}x, "
         f"pyodide/cpython {results['pyodide'] / results['swerve']:.2f}x"
+    )
+    print(
+        "median of in-round ratios: "
+        f"fastest peer/swerve {ratios['fastest_peer']:.1f}x "
+        f"(rounds: {', '.join(f'{v:.1f}' for v in in_round['fastest_peer'])}), "
+        f"pyodide/cpython {ratios['pyodide']:.2f}x "
+        f"(rounds: {', '.join(f'{v:.2f}' for v in in_round['pyodide'])})"
     )
     if args.json:
         print(
@@ -184,6 +229,10 @@ def main() -> int:
                     "flagsmith_us_per_eval": round(results["flagsmith"], 4),
                     "pyodide_us_per_eval": round(results["pyodide"], 4),
                     "speedup_vs_fastest_peer": round(fastest_peer / results["swerve"], 2),
+                    "speedup_in_round_median": round(ratios["fastest_peer"], 2),
+                    "pyodide_ratio": round(results["pyodide"] / results["swerve"], 2),
+                    "pyodide_ratio_in_round_median": round(ratios["pyodide"], 2),
+                    "ruleset_load_ms_pyodide": round(pyodide.info["load_ms"], 1),
                     "agree": agree,
                     "mismatches": mismatches,
                     "evaluations_per_pass": evaluations,

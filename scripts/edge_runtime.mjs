@@ -8,19 +8,25 @@
 // "namespace" is the KV namespace id (wrangler.toml's, to read what `wrangler kv --local`
 // wrote under DIR); by default the namespace is named after the binding.
 // With "passthrough", it runs a minimal JavaScript Worker that forwards every request to
-// that origin instead (the benchmark's baseline in the same runtime).
+// that origin instead (the benchmark's baseline in the same runtime). With "main" (a Python
+// file), that file is the entry module instead of worker/entry.py (which stays importable as
+// `entry`); with "esm" (a bundled ES module), that JavaScript Worker runs instead. "kvAliases"
+// binds the same KV namespace under more names (benchmarks of other edge apps).
 // Prints one JSON line {"url": ..., "control": ...} when ready; stops on SIGTERM or when
 // stdin closes, so it never outlives the process that started it.
 import { Miniflare } from "miniflare";
 import { readFileSync, readdirSync } from "node:fs";
 import { createServer } from "node:http";
-import { join, dirname } from "node:path";
+import { basename, join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const options = JSON.parse(process.argv[2] || "{}");
 const worker = join(root, "worker");
 const modules = [{ type: "PythonModule", path: "entry.py", contents: readFileSync(join(worker, "entry.py"), "utf8") }];
+if (options.main) {
+  modules.unshift({ type: "PythonModule", path: basename(options.main), contents: readFileSync(options.main, "utf8") });
+}
 for (const name of readdirSync(join(worker, "swerve_edge")).filter((n) => n.endsWith(".py")).sort()) {
   modules.push({ type: "PythonModule", path: `swerve_edge/${name}`, contents: readFileSync(join(worker, "swerve_edge", name), "utf8") });
 }
@@ -34,15 +40,20 @@ const passthrough = `export default {
     return fetch(new Request(url, request), { redirect: "manual" });
   },
 };`;
+const esm = (path, contents) => ({ modules: [{ type: "ESModule", path, contents }], compatibilityDate: "2024-11-01" });
 const script = options.passthrough
-  ? { modules: [{ type: "ESModule", path: "passthrough.mjs", contents: passthrough }], compatibilityDate: "2024-11-01" }
-  : { modules, compatibilityDate: "2024-11-01", compatibilityFlags: ["python_workers"] };
+  ? esm("passthrough.mjs", passthrough)
+  : options.esm
+    ? esm(basename(options.esm), readFileSync(options.esm, "utf8"))
+    : { modules, compatibilityDate: "2024-11-01", compatibilityFlags: ["python_workers"] };
+const kvNamespaces = { SWERVE_RULES: options.namespace || "SWERVE_RULES" };
+for (const alias of options.kvAliases || []) kvNamespaces[alias] = kvNamespaces.SWERVE_RULES;
 
 const d1 = options.d1 ? { d1Databases: { SWERVE_STATS: options.d1 }, d1Persist: options.d1Persist } : {};
 const mf = new Miniflare({
   ...script,
   ...d1,
-  kvNamespaces: { SWERVE_RULES: options.namespace || "SWERVE_RULES" },
+  kvNamespaces,
   kvPersist: options.persist,
   bindings: options.vars || {},
   host: "127.0.0.1",

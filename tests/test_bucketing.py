@@ -40,3 +40,28 @@ def test_seed_batch_matches_the_reference_hash_for_every_seed() -> None:
         seeds = [c[0] for c in cases] + [f"flag-{i}" for i in range(40)]
         batch = bucketing.SeedBatch([bucketing.seed_state(s) for s in seeds])
         assert batch(value) == [bucketing.gb_hash(s, value, 2) for s in seeds]
+
+
+def test_fixed_point_digits_are_exact_for_every_five_digit_half() -> None:
+    # SeedBatch's second round reads each half's digits out of v * _DIGITS / 2**40.
+    fraction = (1 << 40) - 1
+    for v in range(100_000):
+        f = v * bucketing._DIGITS
+        digits = []
+        for _ in range(5):
+            digits.append(f >> 40)
+            f = (f & fraction) * 10
+        assert bytes(48 + d for d in digits) == b"%05d" % v
+
+
+EDGE_STATES = [0, 1, 9, 10, 99, 100, 9999, 10_000, 99_999, 100_000, 10**8 - 1, 10**8, 10**9 - 1, 10**9, 2**32 - 1]
+
+
+@settings(max_examples=200)
+@given(st.lists(st.integers(0, 2**32 - 1) | st.sampled_from(EDGE_STATES), min_size=1, max_size=70))
+def test_second_round_in_lanes_equals_hashing_each_decimal_string(states: list[int]) -> None:
+    # With an empty id the first round leaves the states as they are: the batch then hashes
+    # exactly their decimal strings (short ones exercise the padding, big ones the reciprocals).
+    expected = [(bucketing.fnv1a32(str(s).encode("ascii")) % 10000) / 10000 for s in states]
+    assert bucketing.SeedBatch(states)("") == expected
+    assert bucketing.SeedBatch(EDGE_STATES + states)("")[len(EDGE_STATES) :] == expected

@@ -31,7 +31,11 @@ class LocalEdge:
         port: int = 0,
         d1: str | None = None,
         d1_persist: Path | None = None,
+        main: Path | None = None,
+        esm: Path | None = None,
+        kv_aliases: tuple[str, ...] = (),
     ) -> None:
+        """Start the runtime; ``main`` (a Python entry file) or ``esm`` (a JS bundle) replace the Worker."""
         options = {
             "persist": str(persist),
             "vars": variables,
@@ -40,6 +44,9 @@ class LocalEdge:
             "port": port,
             "d1": d1,
             "d1Persist": str(d1_persist) if d1_persist else None,
+            "main": str(main) if main else None,
+            "esm": str(esm) if esm else None,
+            "kvAliases": list(kv_aliases),
         }
         self.process = subprocess.Popen(
             ["node", str(RUNTIME), json.dumps(options)],

@@ -7,6 +7,7 @@ reshuffling their users. FNV-1a runs over UTF-16 code units, like JavaScript's
 """
 
 import struct
+import sys
 
 FNV_OFFSET = 0x811C9DC5
 FNV_PRIME = 0x01000193
@@ -46,8 +47,22 @@ def seed_state(seed: str) -> int:
     return fnv1a32(code_units(seed))
 
 
-_LANE_ONE = b"\x01" + b"\x00" * 7
-_LANE_LOW = b"\xff" * 4 + b"\x00" * 4
+_PADDED = [FNV_OFFSET]
+for _ in range(9):
+    _PADDED.append(((_PADDED[-1] * pow(FNV_PRIME, -1, 1 << 32)) & _MASK) ^ 0x30)
+# ``_PADDED[z]``: the state from which z steps over "0" arrive at FNV_OFFSET (FNV steps can be
+# undone: the prime is odd). Hashing a number's digits left-padded with z zeros from there
+# equals hashing its digits from FNV_OFFSET, so every lane can take ten digits in step.
+
+# Fixed-point decimal digits: v * _DIGITS / 2**40 is v / 10**4 for v < 2**17, so each digit
+# of a five-digit v is the integer part after multiplying the fraction by 10 (checked for
+# every v < 10**5 in tests/test_bucketing.py).
+_DIGITS = -(-(1 << 40) // 10**4)
+
+
+def _lanes(count: int, value: int) -> int:
+    """``value`` in each of ``count`` 64-bit lanes."""
+    return int.from_bytes(struct.pack(f"<{count}Q", *([value] * count)), "little")
 
 
 class SeedBatch:
@@ -58,42 +73,82 @@ class SeedBatch:
     the id costs three big-integer operations for all flags together instead of a
     Python loop step per flag. Lanes never overflow: a 32-bit state times the 25-bit
     prime stays under 64 bits, and the mask keeps the low 32 bits of every lane.
+
+    The second round hashes each lane's decimal digits, also in lanes: each lane's number
+    is split into two five-digit halves whose digits come out of a fixed-point fraction,
+    one multiplication by 10 per digit; a lane with fewer than ten digits starts from
+    ``_PADDED`` instead of the offset. The bucket's ``% 10000`` is a multiplication by a
+    reciprocal. No step loops over the flags in Python.
     """
 
-    __slots__ = ("lanes", "mask", "ones", "packed")
+    __slots__ = ("_c", "_units", "lanes", "packed")
 
     def __init__(self, states: list[int]) -> None:
-        self.lanes = len(states)
-        self.packed = int.from_bytes(struct.pack(f"<{self.lanes}Q", *states), "little")
-        self.ones = int.from_bytes(_LANE_ONE * self.lanes, "little")
-        self.mask = int.from_bytes(_LANE_LOW * self.lanes, "little")
+        n = self.lanes = len(states)
+        self.packed = int.from_bytes(struct.pack(f"<{n}Q", *states), "little")
+        ones = _lanes(n, 1)
+        # ``ones * unit`` for the ASCII code units (the usual ids), made once.
+        self._units = [ones * unit for unit in range(128)]
+        # Lane constants, in the order ``remainders`` unpacks them.
+        self._c = (
+            ones,
+            _lanes(n, _MASK),
+            _lanes(n, FNV_OFFSET),
+            # Lanes with at least z leading zeros are those below 10**(10 - z): bit 40 of
+            # 2**40 + 10**(10 - z) - 1 - x is then set.
+            tuple(_lanes(n, (1 << 40) + 10 ** (10 - z) - 1) for z in range(1, 10)),
+            tuple((_PADDED[z] - _PADDED[z - 1]) & _MASK for z in range(1, 10)),
+            _lanes(n, (1 << 27) - 1),
+            _lanes(n, (1 << 17) - 1),
+            _lanes(n, (1 << 40) - 1),
+            _lanes(n, 0x30),
+            _lanes(n, 0x3F),
+            _lanes(n, (1 << 19) - 1),
+        )
+
+    def remainders(self, value: str) -> list[int]:
+        """GrowthBook's ``fnv(str(fnv(seed + value))) % 10000`` for every seed: the buckets times 10000."""
+        p = FNV_PRIME
+        ones, mask, start, below, steps, low27, low17, fraction, digit_zero, low6, low19 = self._c
+        x = self.packed
+        if value.isascii():
+            units = self._units
+            for unit in value.encode("ascii"):
+                x = ((x ^ units[unit]) * p) & mask
+        else:
+            for unit in code_units(value):
+                x = ((x ^ (ones * unit)) * p) & mask
+        y = start
+        for limit, step in zip(below, steps, strict=True):
+            shorter = ((limit - x) >> 40) & ones
+            if not shorter:
+                break
+            y += step * shorter
+        y &= mask
+        # x // 100000 is (x >> 5) // 3125, a multiplication by a reciprocal for 27-bit values.
+        high = ((((x >> 5) & low27) * 175921861) >> 39) & low17
+        for half in (high * _DIGITS, (x - high * 100000) * _DIGITS):
+            for _ in range(5):
+                y = ((y ^ (((half >> 40) | digit_zero) & low6)) * p) & mask
+                half = (half & fraction) * 10
+        # y % 10000 is y - 10000 * (y * 3518437209 >> 45) for 32-bit y.
+        rest = y - (((y * 3518437209) >> 45) & low19) * 10000
+        return _unpack(rest.to_bytes(8 * self.lanes, "little"))
 
     def __call__(self, value: str) -> list[float]:
         """The bucket of ``value`` under every seed, in the order the states were given."""
-        p = FNV_PRIME
-        ones = self.ones
-        mask = self.mask
-        x = self.packed
-        for unit in code_units(value):
-            x = ((x ^ (ones * unit)) * p) & mask
-        count = self.lanes
-        digits = [str(inner).encode("ascii") for inner in struct.unpack(f"<{count}Q", x.to_bytes(8 * count, "little"))]
-        # The second round hashes each lane's decimal string: lanes of equal length go together.
-        groups: dict[int, list[int]] = {}
-        for index, text in enumerate(digits):
-            groups.setdefault(len(text), []).append(index)
-        out = [0.0] * count
-        for indexes in groups.values():
-            size = len(indexes)
-            group_mask = int.from_bytes(_LANE_LOW * size, "little")
-            y = int.from_bytes(_LANE_ONE * size, "little") * FNV_OFFSET
-            column = bytearray(8 * size)
-            for units in zip(*[digits[i] for i in indexes], strict=True):
-                column[0::8] = bytes(units)
-                y = ((y ^ int.from_bytes(column, "little")) * p) & group_mask
-            for index, inner in zip(indexes, struct.unpack(f"<{size}Q", y.to_bytes(8 * size, "little")), strict=True):
-                out[index] = (inner % 10000) / 10000
-        return out
+        return [rest / 10000 for rest in self.remainders(value)]
+
+
+if sys.byteorder == "little":
+
+    def _unpack(data: bytes) -> list[int]:
+        return memoryview(data).cast("Q").tolist()
+
+else:  # pragma: no cover - every platform Swerve runs on is little-endian
+
+    def _unpack(data: bytes) -> list[int]:
+        return list(struct.unpack(f"<{len(data) // 8}Q", data))
 
 
 def equal_weights(count: int) -> list[float]:

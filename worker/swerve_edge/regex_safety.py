@@ -345,6 +345,10 @@ def _never(_text: str) -> bool:
     return False
 
 
+# What ``bounded_search`` gives for a refused pattern (a matcher that never matches).
+NEVER = _never
+
+
 def bounded_search(pattern: object, flags: int = 0) -> Callable[[str], bool]:
     """``re.search`` that matches at most ``MAX_MATCHED`` characters; never matches when refused."""
     if type(pattern) is not str or regex_problem(pattern, bool(flags & re.IGNORECASE)) is not None:

@@ -2,17 +2,17 @@
 
 The CLI writes the document (see ``docs/rules.md``, "Compiled format"); this module
 reads it at the edge. Everything that can be decided before a request is decided
-here: conditions become closures, rollout seeds become FNV states, path scopes
-become compiled regexes, schedules are epoch seconds, and each rollout's live weights
-(the rule file's, moved by the document's ``state``: see ``weights``) become bucket
-ranges.
+here: rollout seeds become FNV states, path scopes become compiled regexes, schedules
+are epoch seconds, each rollout's live weights (the rule file's, moved by the document's
+``state``: see ``weights``) become bucket ranges, and the whole version becomes one
+generated evaluator function (``evaluator``), compiled once.
 """
 
 import re
 from collections.abc import Callable
 
+from . import evaluator
 from .bucketing import SeedBatch, bucket_ranges, seed_state
-from .conditions import Predicate, compile_condition, path_getter
 from .operations import Dropped, Operation, prepare
 from .regex_safety import bounded_search
 from .weights import effective_weights
@@ -52,8 +52,8 @@ class Rule:
 
     def __init__(self, index: int, spec: dict, segment_index: dict[str, int], state: dict, control: str | None) -> None:
         self.index = index
-        when = spec.get("when")
-        self.when: Predicate | None = compile_condition(when) if when else None
+        # The condition document as written (an empty one is no condition); the evaluator inlines it.
+        self.when: object = spec.get("when") or None
         self.segments: tuple[int, ...] = tuple(segment_index[name] for name in spec.get("segments", ()))
         self.variant: str | None = spec.get("variant")
         rollout = spec.get("rollout")
@@ -89,7 +89,6 @@ class Flag:
         "lane",
         "paths",
         "prerequisites",
-        "rollout_key",
         "rollout_key_path",
         "rules",
         "seed_state",
@@ -120,7 +119,6 @@ class Flag:
             Rule(i, r, segment_index, rule_states.get(str(i), {}), control) for i, r in enumerate(spec.get("rules", ()))
         )
         self.rollout_key_path: str = spec.get("rollout_key", "user.anonymous_id")
-        self.rollout_key = path_getter(self.rollout_key_path)
         self.seed_state = seed_state(spec.get("seed", self.key))
         # Position in the ruleset's SeedBatch for this rollout key (set by Ruleset).
         self.lane = -1
@@ -135,8 +133,7 @@ class Segment:
 
     def __init__(self, spec: dict, segment_index: dict[str, int]) -> None:
         self.name: str = spec["name"]
-        when = spec.get("when")
-        self.when: Predicate | None = compile_condition(when) if when else None
+        self.when: object = spec.get("when") or None
         self.requires: tuple[int, ...] = tuple(segment_index[name] for name in spec.get("segments", ()))
 
 
@@ -167,9 +164,23 @@ class Event:
 
 
 class Ruleset:
-    """The evaluation objects of one compiled ruleset version."""
+    """The evaluation objects of one compiled ruleset version, and its generated evaluator.
 
-    __slots__ = ("batches", "by_key", "content_hash", "events", "flags", "prerequisite_keys", "segments")
+    ``evaluate(attributes, now, exposures, None)`` is the compiled evaluator (``decide``
+    calls it); ``traced()`` compiles, once, the same evaluator with reason chains.
+    """
+
+    __slots__ = (
+        "_traced",
+        "batches",
+        "by_key",
+        "content_hash",
+        "evaluate",
+        "events",
+        "flags",
+        "prerequisite_keys",
+        "segments",
+    )
 
     def __init__(
         self, flags: tuple[Flag, ...], segments: tuple[Segment, ...], events: tuple[Event, ...], content_hash: str
@@ -188,6 +199,14 @@ class Ruleset:
                 flag.lane = len(lanes)
                 lanes.append(flag.seed_state)
         self.batches = {path: SeedBatch(lanes) for path, lanes in states.items()}
+        self.evaluate: evaluator.Evaluator = evaluator.build(self)
+        self._traced: evaluator.Evaluator | None = None
+
+    def traced(self) -> "evaluator.Evaluator":
+        """The evaluator that also records each flag's reason chain (compiled on first use)."""
+        if self._traced is None:
+            self._traced = evaluator.build(self, traced=True)
+        return self._traced
 
 
 def load_ruleset(document: dict) -> Ruleset:
@@ -208,6 +227,6 @@ def load_ruleset(document: dict) -> Ruleset:
         flag_states = document.get("state", {}).get("flags", {})
         flags = tuple(Flag(spec, segment_index, flag_states.get(spec["key"], {})) for spec in document.get("flags", []))
         events = tuple(Event(spec) for spec in document.get("events", []))
-    except (KeyError, TypeError, ValueError, AttributeError, re.error) as exc:
+        return Ruleset(flags, segments, events, str(document.get("hash", "")))
+    except (KeyError, TypeError, ValueError, AttributeError, re.error, RecursionError, SyntaxError) as exc:
         raise RulesetError(f"corrupt ruleset: {exc!r}") from exc
-    return Ruleset(flags, segments, events, str(document.get("hash", "")))

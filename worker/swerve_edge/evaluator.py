@@ -1,0 +1,434 @@
+"""Each ruleset version's evaluator, generated as Python source and compiled once.
+
+``build(ruleset)`` writes one straight-line function that decides every flag of the
+version in dependency order: each attribute path is read once at the top, conditions are
+inlined as expressions (``conditions``), derived values shared by many flags (a padded app
+version, a regex result, the visitor's rollout hashes) are computed at most once per call,
+and every outcome that does not depend on the visitor (kill switch, schedule, rule match,
+default) is a ready-made ``Decision`` looked up by name. With ``traced=True`` the same
+writer emits the same code plus the statements that record each flag's reason chain, for
+``explain``: there is no second evaluator.
+
+Rule content never becomes source text: see ``codegen``. Each flag's code runs in its own
+``try``: a flag whose evaluation fails gets its default with reason "error" and the other
+flags still decide.
+
+To add a rule kind, give ``Rule`` its precomputed data and add a branch to
+``_Writer.rule_action``: it emits the statements that set the flag's decision (or leave it
+unset to fall through to the next rule), with ``self.step(...)`` for the trace.
+"""
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from .bucketing import SeedBatch
+from .codegen import Source, compiled
+from .conditions import HELPERS, ConditionWriter, Reads
+from .decide import DEFAULT, ERROR, KILLED, PREREQUISITE, ROLLOUT, RULE, SCHEDULE, STICKY, Decision
+from .jsvalues import to_string
+
+if TYPE_CHECKING:
+    from .ruleset import Flag, Rule, Ruleset, Segment
+
+Evaluator = Callable[[dict, float, dict, dict | None], list[Decision]]
+
+
+def rollout_hashes(batch: SeedBatch, raw: object) -> list[int] | bool:
+    """Every flag's bucket times 10000 for this rollout key value, or False when the visitor has none."""
+    if raw is None or raw == "":
+        return False
+    return batch.remainders(raw if type(raw) is str else to_string(raw))
+
+
+def _prerequisite_step(flag: str, got: object, allowed: list[str]) -> str:
+    return f"prerequisite {flag} is {got!r}, needs one of {allowed}: default variant"
+
+
+def _sticky_step(number: int, seen: str) -> str:
+    return f"rule {number}: sticky rollout, visitor saw {seen} before"
+
+
+def _bucket_step(number: int, bucket: float, variant: str) -> str:
+    return f"rule {number}: rollout bucket {bucket:.4f} -> {variant}"
+
+
+def _coverage_step(number: int, bucket: float) -> str:
+    return f"rule {number}: bucket {bucket:.4f} outside the rollout's coverage"
+
+
+def _error_step(error: Exception) -> str:
+    return f"error: {error!r}"
+
+
+def check(trace: list[str], result: bool, message: str) -> bool:
+    """In the traced evaluator: ``result``, recording ``message`` when it is False."""
+    if not result:
+        trace.append(message)
+    return result
+
+
+_OUTSIDE = "outside the flag's paths: decided only as a prerequisite"
+
+_HELPERS = {
+    **HELPERS,
+    "_check": check,
+    "_ROLLOUT": ROLLOUT,
+    "_D": Decision,
+    "_new": tuple.__new__,
+    "_hashes": rollout_hashes,
+    "_prerequisite_step": _prerequisite_step,
+    "_sticky_step": _sticky_step,
+    "_bucket_step": _bucket_step,
+    "_coverage_step": _coverage_step,
+    "_error_step": _error_step,
+}
+
+
+class _Writer:
+    """Writes one ruleset's evaluator function ``decide(A, now, X, T)``."""
+
+    __slots__ = (
+        "batches",
+        "conditions",
+        "decided",
+        "function",
+        "name",
+        "path",
+        "reads",
+        "ruleset",
+        "segment_functions",
+        "segment_memo",
+        "source",
+        "trace",
+        "traced",
+    )
+
+    def __init__(self, ruleset: "Ruleset", traced: bool) -> None:
+        self.ruleset = ruleset
+        self.traced = traced
+        self.source = Source(_HELPERS)
+        self.conditions = ConditionWriter(self.source)
+        self.name, self.function = self.source.function("_decide", ("A", "now", "X", "T"))
+        self.reads = Reads(self.source, self.function, "A")
+        self.segment_functions: dict[int, str] = {}
+        self.segment_memo: str | None = None
+        self.batches: dict[str, tuple[str, str]] = {}
+        self.decided: dict[str, str] = {}
+        self.path: str | None = None
+        self.trace: str | None = None
+
+    # ---- small emitters ----
+
+    def const(self, value: object) -> str:
+        return self.source.const(value)
+
+    def line(self, text: str) -> None:
+        self.function.line(text)
+
+    def indent(self) -> None:
+        self.function.depth += 1
+
+    def dedent(self) -> None:
+        self.function.depth -= 1
+
+    def step(self, expression: str) -> None:
+        """Record a trace step (only in the traced evaluator); ``expression`` evaluates to the text."""
+        if self.traced:
+            self.line(self.step_text(expression))
+
+    def step_text(self, expression: str) -> str:
+        return f"{self.trace}.append({expression})"
+
+    def branch_end(self) -> None:
+        """Close a branch whose only statements would be trace steps."""
+        if not self.traced:
+            self.line("pass")
+
+    # ---- the function ----
+
+    def write(self) -> str:
+        flags = self.ruleset.flags
+        bot = self.reads.value("request.bot").name
+        self.line(f"bot = {bot} is True")
+        if any(flag.paths is not None for flag in flags):
+            path = self.reads.value("request.path")
+            self.path = "path"
+            self.line(f"path = {path.name} if {path.is_str()} else {self.const('/')}")
+        if self.path is None:
+            # Every flag is in scope on every path: the decisions are one list at the end.
+            decided = []
+            for flag in flags:
+                decided.append(self.source.name("d"))
+                self.decide_flag(flag, decided[-1])
+                self.decided[flag.key] = decided[-1]
+            self.line(f"return [{', '.join(decided)}]")
+            return self.name
+        self.line("out = []")
+        self.line("keep = out.append")
+        for flag in flags:
+            self.flag(flag)
+        self.line("return out")
+        return self.name
+
+    def flag(self, flag: "Flag") -> None:
+        needed = flag.key in self.ruleset.prerequisite_keys
+        scope = None
+        if flag.paths is not None:
+            scope = f"{self.const(flag.paths)}({self.path}) is not None"
+        d = self.source.name("d")
+        if scope is not None and not needed:
+            self.line(f"if {scope}:")
+            self.indent()
+            self.decide_flag(flag, d)
+            self.line(f"keep({d})")
+            self.dedent()
+        elif scope is not None:
+            inside = self.source.name("i")
+            self.line(f"{inside} = {scope}")
+            self.decide_flag(flag, d, outside=inside)
+            self.line(f"if {inside}:")
+            self.line(f"    keep({d})")
+        else:
+            self.decide_flag(flag, d)
+            self.line(f"keep({d})")
+        self.decided[flag.key] = d
+
+    def decide_flag(self, flag: "Flag", d: str, outside: str | None = None) -> None:
+        """Statements that set ``d`` to the flag's decision."""
+        if self.traced:
+            self.trace = self.source.name("t")
+            self.line(f"{self.trace} = T.setdefault({self.const(flag.key)}, [])")
+            if outside is not None:
+                self.line(f"if not {outside}: {self.step_text(self.const(_OUTSIDE))}")
+        if flag.killed:
+            self.step(self.const("kill switch on: default variant"))
+            self.line(f"{d} = {self.const(_fallback(flag, KILLED))}")
+            return
+        self.line("try:")
+        self.indent()
+        if any(rule.rollout is not None for rule in flag.rules):
+            self.line(f"{d} = None")  # a rollout may leave the flag undecided: later rules go on
+        chain = _Chain(self, d)
+        schedule = []
+        if flag.start is not None:
+            schedule.append(f"now < {self.const(flag.start)}")
+        if flag.end is not None:
+            schedule.append(f"now >= {self.const(flag.end)}")
+        if schedule:
+            chain.case(" or ".join(schedule))
+            self.step(self.const("outside the schedule: default variant"))
+            self.line(f"{d} = {self.const(_fallback(flag, SCHEDULE))}")
+            chain.done(falls_through=False)
+        for prerequisite, allowed in flag.prerequisites:
+            got = f"{self.decided[prerequisite]}[1]" if prerequisite in self.decided else "None"
+            chain.case(f"{got} not in {self.const(allowed)}")
+            self.step(f"_prerequisite_step({self.const(prerequisite)}, {got}, {self.const(sorted(allowed))})")
+            self.line(f"{d} = {self.const(_fallback(flag, PREREQUISITE))}")
+            chain.done(falls_through=False)
+        for rule in flag.rules:
+            chain.case(self.rule_guard(rule))
+            chain.done(falls_through=self.rule_action(flag, rule, d))
+        chain.otherwise()
+        self.step(self.const(f"no rule matched: default {flag.default}"))
+        self.line(f"{d} = {self.const(_fallback(flag, DEFAULT))}")
+        chain.done(falls_through=False)
+        chain.close()
+        self.dedent()
+        self.line("except Exception as error:" if self.traced else "except Exception:")
+        self.indent()
+        self.step("_error_step(error)")
+        self.line(f"{d} = {self.const(_fallback(flag, ERROR))}")
+        self.dedent()
+
+    def guard(self, parts: list[tuple[str, str]]) -> str:
+        """All ``parts`` hold; traced, the first that does not records its message."""
+        if not parts:
+            return "True"
+        if self.traced:
+            parts = [(f"_check({self.trace}, {test}, {self.const(message)})", message) for test, message in parts]
+        return " and ".join(test for test, _ in parts)
+
+    def rule_guard(self, rule: "Rule") -> str:
+        """When a rule applies: not a bot (unless it targets bots), its condition, its segments."""
+        number = rule.index + 1
+        parts: list[tuple[str, str]] = []
+        if not rule.targets_bots:
+            parts.append(("not bot", f"rule {number}: skipped for a bot (the rule does not target request.bot)"))
+        if rule.when is not None:
+            parts.append((self.conditions.condition(rule.when, self.reads), f"rule {number}: condition not met"))
+        for index in rule.segments:
+            name = self.ruleset.segments[index].name
+            parts.append((self.segment(index), f"rule {number}: not in segment {name}"))
+        return self.guard(parts)
+
+    def rule_action(self, flag: "Flag", rule: "Rule", d: str) -> bool:
+        """What a rule that applies does: set ``d``, or leave it None to fall through.
+
+        Returns whether it may fall through (then the next rule is tried).
+        """
+        number = rule.index + 1
+        if rule.rollout is None:
+            self.step(self.const(f"rule {number}: matched -> {rule.variant}"))
+            self.line(f"{d} = {self.const(_decision(flag, rule.variant, RULE, number))}")
+            return False
+        sticky = flag.sticky and rule.live
+        if sticky:
+            seen = self.source.name("seen")
+            decisions = {v: _decision(flag, v, STICKY, number) for v in sorted(rule.live)}
+            live = self.const(rule.live)
+            self.line(f"if X and type({seen} := X.get({self.const(flag.key)})) is str and {seen} in {live}:")
+            self.indent()
+            self.step(f"_sticky_step({number}, {seen})")
+            self.line(f"{d} = {self.const(decisions)}[{seen}]")
+            self.dedent()
+            self.line("else:")
+            self.indent()
+        self.bucket(flag, rule, d, number)
+        if sticky:
+            self.dedent()
+        return True
+
+    def bucket(self, flag: "Flag", rule: "Rule", d: str, number: int) -> None:
+        """Choose the variant by the visitor's bucket; no key or outside the coverage falls through."""
+        hashes = self.hashes(flag)
+        batch = self.batches[flag.rollout_key_path][0]
+        self.line(f"if {hashes} is None: {hashes} = _hashes({batch}, {self.batch_key(flag)})")
+        self.line(f"if {hashes} is False:")
+        self.indent()
+        self.step(self.const(f"rule {number}: no {flag.rollout_key_path} to bucket on"))
+        self.branch_end()
+        self.dedent()
+        b = self.source.name("b")
+        bucket = f"({b} := {hashes}[{flag.lane}] / 10000)"
+        key = self.const(flag.key)
+        # Buckets are in [0, 1) and GrowthBook's ranges are usually contiguous from 0: then
+        # one comparison per variant decides.
+        known_low = 0.0
+        for variant, (start, end) in zip(rule.rollout, rule.ranges, strict=True):
+            if end <= start:
+                continue
+            if start <= known_low:
+                test = f"{bucket} < {self.const(end)}"
+                known_low = max(known_low, end)
+            else:
+                test = f"{self.const(start)} <= {bucket} < {self.const(end)}"
+            bucket = b
+            value = self.const(flag.variants[variant].value)
+            self.line(f"elif {test}:")
+            self.indent()
+            self.step(f"_bucket_step({number}, {b}, {self.const(variant)})")
+            self.line(f"{d} = _new(_D, ({key}, {self.const(variant)}, {value}, _ROLLOUT, {number}, {b}))")
+            self.dedent()
+        if self.traced:
+            self.line("else:")
+            self.indent()
+            if bucket != b:  # no variant has a share: the bucket was not read yet
+                self.line(f"{bucket}")
+            self.step(f"_coverage_step({number}, {b})")
+            self.dedent()
+
+    def hashes(self, flag: "Flag") -> str:
+        """The local holding the buckets of ``flag``'s rollout key (None until first needed)."""
+        path = flag.rollout_key_path
+        if path not in self.batches:
+            local = self.source.name("h")
+            self.function.early(f"{local} = None")
+            self.batches[path] = (self.const(self.ruleset.batches[path]), local)
+        return self.batches[path][1]
+
+    def batch_key(self, flag: "Flag") -> str:
+        return self.reads.value(flag.rollout_key_path).name
+
+    def segment(self, index: int) -> str:
+        """An expression for segment ``index``, computed at most once per call."""
+        if self.segment_memo is None:
+            self.segment_memo = "G"
+            self.function.early(f"G = [None] * {len(self.ruleset.segments)}")
+        return f"(G[{index}] if G[{index}] is not None else {self.segment_function(index)}(A, G))"
+
+    def segment_function(self, index: int) -> str:
+        name = self.segment_functions.get(index)
+        if name is not None:
+            return name
+        segment: Segment = self.ruleset.segments[index]
+        name, function = self.source.function("_segment", ("A", "G"))
+        self.segment_functions[index] = name
+        tests = [f"(G[{i}] if G[{i}] is not None else {self.segment_function(i)}(A, G))" for i in segment.requires]
+        if segment.when is not None:
+            tests.append(self.conditions.condition(segment.when, Reads(self.source, function, "A")))
+        function.line(f"result = {' and '.join(tests) or 'True'}")
+        function.line(f"G[{index}] = result")
+        function.line("return result")
+        return name
+
+
+class _Chain:
+    """Lays out a flag's cases as one if/elif chain: the first case that applies decides.
+
+    A case that may leave the decision unset (a rollout outside its coverage) ends the chain;
+    the cases after it continue under ``if d is None:``.
+    """
+
+    __slots__ = ("d", "nested", "state", "writer")
+
+    def __init__(self, writer: _Writer, d: str) -> None:
+        self.writer = writer
+        self.d = d
+        self.state = "start"  # "start": nothing yet; "chain": an if/elif is open; "open": d may be None
+        self.nested = False
+
+    def _reopen(self) -> None:
+        if self.nested:
+            self.writer.dedent()
+        self.writer.line(f"if {self.d} is None:")
+        self.writer.indent()
+        self.nested = True
+
+    def case(self, guard: str) -> None:
+        """Open a case: its statements follow, then ``done``."""
+        keyword = "elif" if self.state == "chain" else "if"
+        if self.state == "open":
+            self._reopen()
+        self.writer.line(f"{keyword} {guard}:")
+        self.writer.indent()
+
+    def otherwise(self) -> None:
+        """Open the final case, taken when no case before it decided."""
+        if self.state == "chain":
+            self.writer.line("else:")
+        else:
+            if self.nested:
+                self.writer.dedent()
+                self.nested = False
+            self.writer.line(f"if {self.d} is None:" if self.state == "open" else "if True:")
+        self.writer.indent()
+
+    def done(self, falls_through: bool) -> None:
+        """Close the current case."""
+        self.writer.dedent()
+        self.state = "open" if falls_through else "chain"
+
+    def close(self) -> None:
+        """End the chain (after the final case)."""
+        if self.nested:
+            self.writer.dedent()
+
+
+def _decision(flag: "Flag", variant: str, reason: str, rule: int | None) -> Decision:
+    return Decision(flag.key, variant, flag.variants[variant].value, reason, rule)
+
+
+def _fallback(flag: "Flag", reason: str) -> Decision:
+    return _decision(flag, flag.default, reason, None)
+
+
+def generate(ruleset: "Ruleset", traced: bool = False) -> tuple[Source, str]:
+    """The evaluator's source for ``ruleset`` and the name of its function (for tests and tools)."""
+    writer = _Writer(ruleset, traced)
+    return writer.source, writer.write()
+
+
+def build(ruleset: "Ruleset", traced: bool = False) -> Evaluator:
+    """Compile ``ruleset``'s evaluator: ``(attributes, now, exposures, trace) -> decisions``."""
+    source, name = generate(ruleset, traced)
+    return compiled(source, name, "<swerve ruleset traced>" if traced else "<swerve ruleset>")
