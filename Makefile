@@ -27,6 +27,7 @@ lint: install
 	$(VENV)/bin/ruff format --check .
 
 test: install lint
+	$(PY) scripts/ensure_chromium.py
 	$(VENV)/bin/swerve validate rules/
 	$(PY) -m pytest -q
 

@@ -4,7 +4,7 @@ import json
 import subprocess
 import sys
 
-from conftest import ROOT
+from conftest import DEMO_RULES, ROOT
 
 
 def swerve(*args: str) -> subprocess.CompletedProcess[str]:
@@ -13,9 +13,14 @@ def swerve(*args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+def demo(*args: str) -> subprocess.CompletedProcess[str]:
+    """``swerve COMMAND DEMO_RULES ARGS...``: a command on the tests' copy of the demo rules."""
+    return swerve(args[0], str(DEMO_RULES), *args[1:])
+
+
 def test_explain_adaptive_offer_and_country_banner() -> None:
     behavior = json.dumps({"sessions": 2, "events": {"pricing_view": 3, "plans_compared": 1}})
-    result = swerve(
+    result = demo(
         "explain", "--url", "https://shop.test/pricing", "--country", "DE", "--behavior", behavior, "--json"
     )
     assert result.returncode == 0, result.stderr
@@ -28,16 +33,16 @@ def test_explain_adaptive_offer_and_country_banner() -> None:
 
 
 def test_explain_text_and_schedule() -> None:
-    result = swerve("explain", "--url", "https://shop.test/", "--now", "2026-12-24T12:00:00Z")
+    result = demo("explain", "--url", "https://shop.test/", "--now", "2026-12-24T12:00:00Z")
     assert result.returncode == 0, result.stderr
     assert "winter-sale: enabled  (rule 1)" in result.stdout
-    before = swerve("explain", "--url", "https://shop.test/", "--now", "2026-11-01T12:00:00Z")
+    before = demo("explain", "--url", "https://shop.test/", "--now", "2026-11-01T12:00:00Z")
     assert "winter-sale: disabled  (schedule)" in before.stdout
 
 
 def test_explain_with_a_compiled_document(tmp_path) -> None:
     compiled = tmp_path / "r.json"
-    assert swerve("compile", "-o", str(compiled)).returncode == 0
+    assert demo("compile", "-o", str(compiled)).returncode == 0
     result = swerve("explain", "--compiled", str(compiled), "--url", "https://shop.test/", "--json")
     assert result.returncode == 0 and json.loads(result.stdout)
     compiled.write_text(compiled.read_text().replace('"default":"blue"', '"default":"green"'))
@@ -46,7 +51,7 @@ def test_explain_with_a_compiled_document(tmp_path) -> None:
 
 
 def test_simulate_reports_shares_and_guardrails(tmp_path) -> None:
-    result = swerve("simulate", "--visitors", "3000", "--json")
+    result = demo("simulate", "--visitors", "3000", "--json")
     assert result.returncode == 0, result.stderr
     shares = {r["flag"]: r for r in json.loads(result.stdout)}
     assert abs(shares["hero-headline"]["shares"]["outcome"] - 50) < 5
