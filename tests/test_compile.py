@@ -56,7 +56,12 @@ def test_rollouts_keep_weights_and_the_edge_computes_ranges(example_document: di
 
 def test_cli_compile_and_schema(tmp_path: Path) -> None:
     out = tmp_path / "ruleset.json"
-    subprocess.run([sys.executable, "-m", "swerve.cli", "compile", str(DEMO_RULES), "-o", str(out)], cwd=ROOT, check=True, timeout=60)
+    subprocess.run(
+        [sys.executable, "-m", "swerve.cli", "compile", str(DEMO_RULES), "-o", str(out)],
+        cwd=ROOT,
+        check=True,
+        timeout=60,
+    )
     assert out.read_bytes() == compile_dir(DEMO_RULES)
     schema = subprocess.run(
         [sys.executable, "-m", "swerve.cli", "schema"], cwd=ROOT, check=True, capture_output=True, timeout=60
