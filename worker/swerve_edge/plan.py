@@ -29,6 +29,7 @@ from .ruleset import Ruleset
 from .summary import Summary, fresh, record_event, record_pageview
 
 MAX_USER_ATTRIBUTES = 2048
+BOT_DEBUG = "visitor=bot; the User-Agent is a bot's: rules not reading request.bot are skipped and no cookie is set"
 
 
 class Facts(NamedTuple):
@@ -159,6 +160,9 @@ def plan_request(ruleset: Ruleset, config: Config, facts: Facts, new_id: Callabl
     debug = None
     if token_matches(facts.headers.get("swerve-debug", ""), config.debug_token):
         debug = ", ".join(f"{d.flag}={d.variant}; {d.describe()}" for d in decisions) or "none"
+        if request["bot"] is True:
+            # A crawler (or curl, or headless Chrome) sees defaults: say why, first.
+            debug = f"{BOT_DEBUG}, {debug}"
     return Plan(
         rewrites=rewrites,
         serve_path=serve_path,

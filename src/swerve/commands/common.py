@@ -8,6 +8,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -84,12 +85,19 @@ def document_from_args(args: argparse.Namespace) -> dict[str, Any]:
     return compiled_from_sources(args.paths or DEFAULT_RULES)
 
 
+LOCAL_ENV = "local"
+
+
 def kv_args(parser: argparse.ArgumentParser) -> None:
     """Where published rulesets live: local state (default) or the remote namespace."""
     where = parser.add_mutually_exclusive_group()
-    where.add_argument("--local", action="store_true", help="local KV, as wrangler dev and Miniflare use (default)")
+    where.add_argument(
+        "--local", action="store_true", help="local KV, as make demo and `wrangler dev --env local` use (default)"
+    )
     where.add_argument("--remote", action="store_true", help="the real namespace in your Cloudflare account")
-    parser.add_argument("--env", help="wrangler environment (its own SWERVE_RULES namespace)")
+    parser.add_argument(
+        "--env", help="wrangler environment (default: `local` for local KV when wrangler.toml has [env.local])"
+    )
     parser.add_argument("--persist-to", metavar="DIR", help="local KV directory (default: wrangler's .wrangler/state)")
     parser.add_argument("--config", metavar="FILE", help="wrangler.toml to use (default: wrangler's lookup)")
 
@@ -106,9 +114,35 @@ def wrangler() -> str:
     return shutil.which("wrangler") or "wrangler"
 
 
+def wrangler_config(config: str | None) -> Path | None:
+    """The wrangler.toml in use: ``--config``, else the first one from here up (wrangler's lookup)."""
+    if config:
+        return Path(config)
+    found = (folder / "wrangler.toml" for folder in (Path.cwd(), *Path.cwd().parents))
+    return next((path for path in found if path.is_file()), None)
+
+
+def default_env(args: argparse.Namespace) -> str | None:
+    """``--env``; for local KV without it, ``local`` when wrangler.toml has [env.local].
+
+    That environment is what runs on this machine (``make demo``, ``wrangler dev --env
+    local``), so every local command reads and writes the KV namespace those read.
+    """
+    if args.env or args.remote:
+        return args.env
+    path = wrangler_config(args.config)
+    try:
+        config = tomllib.loads(path.read_text(encoding="utf-8")) if path else {}
+    except (OSError, tomllib.TOMLDecodeError):
+        return None
+    return LOCAL_ENV if LOCAL_ENV in config.get("env", {}) else None
+
+
 def kv_from_args(args: argparse.Namespace) -> WranglerKv:
     """The KV transport the options name."""
-    return WranglerKv(wrangler(), remote=args.remote, env=args.env, persist_to=args.persist_to, config=args.config)
+    return WranglerKv(
+        wrangler(), remote=args.remote, env=default_env(args), persist_to=args.persist_to, config=args.config
+    )
 
 
 def author(args: argparse.Namespace) -> str:
