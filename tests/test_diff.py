@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import DEMO_RULES, ROOT
+from conftest import DEMO_RULES, FIXTURES, ROOT
 
 from swerve import diff
 from swerve.build import compiled_from_sources
@@ -21,16 +21,9 @@ def swerve(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 @pytest.fixture
-def edited(tmp_path: Path) -> tuple[Path, Path]:
-    """The demo rules, and a copy with the README's edit: everyone gets the new headline."""
-    before, after = tmp_path / "before", tmp_path / "after"
-    shutil.copytree(DEMO_RULES, before)
-    shutil.copytree(DEMO_RULES, after)
-    flags = after / "flags.yaml"
-    text = flags.read_text()
-    assert "weights: { control: 50, outcome: 50 }" in text
-    flags.write_text(text.replace("weights: { control: 50, outcome: 50 }", "weights: { control: 0, outcome: 100 }"))
-    return before, after
+def edited() -> tuple[Path, Path]:
+    """The demo rules, and the same with the README's edit: everyone gets the new headline."""
+    return DEMO_RULES, FIXTURES / "readme_edit"
 
 
 def test_weights_as_written_and_knock_on_exposure(edited: tuple[Path, Path]) -> None:

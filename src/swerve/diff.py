@@ -121,7 +121,8 @@ def _exposures(old: dict, new: dict, changes: list[Change], visitors: int, seed:
         if name not in before:
             continue
         a, b = before[name], after.get(name, {})
-        moved = {v: [round(a.get(v, 0.0), 1), round(b.get(v, 0.0), 1)] for v in sorted(a.keys() | b.keys())}
+        order = [*b, *(v for v in a if v not in b)]  # the flag's variant order
+        moved = {v: [round(a.get(v, 0.0), 1), round(b.get(v, 0.0), 1)] for v in order}
         if all(x == y for x, y in moved.values()):
             continue
         change = by_flag.get(name)

@@ -84,7 +84,8 @@ def cmd_push(args: argparse.Namespace) -> int:
         print(f"nothing to publish: version {pointer.version} ({kv.where}) already has this content")
         return 0
     label = f"v{pointer.version} ({kv.where})" if pointer else f"nothing ({kv.where})"
-    print(diff_mod.render(diff_mod.diff(old, document), label, "local rules"))
+    files = f"{', '.join(args.paths or DEFAULT_RULES)} (local files)"
+    print(diff_mod.render(diff_mod.diff(old, document), label, files))
     now = datetime.datetime.now(datetime.UTC).timestamp()
     broken = [r for r in simulate_mod.simulate(load_ruleset(document), document, 5000, 1, now) if r.breaks_guardrail]
     for result in broken:
@@ -125,7 +126,11 @@ def cmd_rollback(args: argparse.Namespace) -> int:
 
 def cmd_history(args: argparse.Namespace) -> int:
     """Every push and rollback, newest first."""
-    history, pointer = publish.history_with_pointer(kv_from_args(args))
+    kv = kv_from_args(args)
+    history, pointer = publish.history_with_pointer(kv)
+    if not history:
+        print(f"no versions published yet in {kv.where}: `swerve push -m MESSAGE` publishes rules/")
+        return 0
     print(publish.render_history(history, pointer))
     return 0
 
