@@ -80,3 +80,17 @@ def test_init_scaffolds_a_site_that_validates_pushes_and_deploys(tmp_path: Path)
     pushed = swerve("push", "-m", "first rules", "--yes", cwd=site, env={"SWERVE_WRANGLER": wrangler})
     assert pushed.returncode == 0 and "published version 1" in pushed.stdout and "the first version" in pushed.stdout
     assert (site / ".wrangler" / "state" / "v3" / "kv").is_dir()  # wrangler's default local state, in the site
+
+
+def test_make_test_chromium_step_names_what_is_wrong(tmp_path: Path) -> None:
+    script = [sys.executable, str(ROOT / "scripts" / "ensure_chromium.py")]
+    missing = subprocess.run(
+        script,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "SWERVE_CHROMIUM": str(tmp_path / "none")},
+    )
+    assert missing.returncode == 1 and f"SWERVE_CHROMIUM={tmp_path / 'none'} does not exist" in missing.stderr
+    ready = subprocess.run(script, capture_output=True, text=True, timeout=120)  # make test ran it before the tests
+    assert ready.returncode == 0 and ready.stderr == ""

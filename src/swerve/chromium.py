@@ -99,7 +99,7 @@ def ensure(python: str, say: Callable[[str], None] = print) -> bool:
         say("chromium: apt-get could not install Debian's chromium; trying Playwright's installer")
     installer = [python, "-m", "playwright", "install", "chromium"]
     say("chromium: installing Playwright's Chromium: " + " ".join(installer))
-    if _runs(installer):
+    if subprocess.run(installer).returncode == 0:  # its progress and errors are shown as they come
         try:
             if playwright_chromium():
                 return True
