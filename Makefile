@@ -5,7 +5,9 @@ PY := $(VENV)/bin/python
 PORT ?= 8787
 ORIGIN_PORT ?= 8788
 
-.PHONY: install test lint bench demo check-tools
+PYODIDE_SITE := .cache/pyodide/site
+
+.PHONY: install test test-pyodide lint bench demo check-tools
 
 check-tools:
 	@python3 scripts/check_tools.py
@@ -20,13 +22,24 @@ node_modules/.installed: package.json package-lock.json | check-tools
 	npm ci --no-audit --no-fund
 	touch $@
 
-install: $(VENV)/.installed node_modules/.installed
+# Pure-Python test wheels for the Pyodide runs, fetched now so tests never download.
+$(PYODIDE_SITE)/.installed: scripts/pyodide-requirements.txt | $(VENV)/.installed
+	rm -rf $(PYODIDE_SITE)
+	$(VENV)/bin/pip install -q --no-deps --no-compile --only-binary=:all: --platform any --implementation py \
+		--abi none --python-version 3.12 --target $(PYODIDE_SITE) -r scripts/pyodide-requirements.txt
+	touch $@
+
+install: $(VENV)/.installed node_modules/.installed $(PYODIDE_SITE)/.installed
 
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
-test: install lint
+# The pure edge modules' tests in every Pyodide of package.json (Node, offline).
+test-pyodide: install
+	$(PY) scripts/pyodide_tests.py
+
+test: install lint test-pyodide
 	$(PY) scripts/ensure_chromium.py
 	$(VENV)/bin/swerve validate rules/
 	$(PY) -m pytest -q

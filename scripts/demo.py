@@ -116,6 +116,8 @@ def main() -> int:
         origin.close()
         print(f"swerve: {exc}", file=sys.stderr)
         return 1
+    finally:
+        kv.close()  # the Worker and every swerve command open the state themselves
     print("  starting the Worker in workerd (pinned Miniflare, offline), [env.local] of wrangler.toml")
     variables = {**env.get("vars", {}), **secrets, "ORIGIN_URL": origin.url}
     namespace = next(ns["id"] for ns in env["kv_namespaces"] if ns["binding"] == "SWERVE_RULES")
@@ -156,7 +158,7 @@ Ctrl-C stops the Worker and the origin.
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     while not stop.wait(0.5):
         if edge.process.poll() is not None:
-            print("swerve: the Worker runtime stopped:\n" + edge.process.stderr.read(), file=sys.stderr)
+            print("swerve: the Worker runtime stopped:\n" + edge.logs(), file=sys.stderr)
             break
     edge.close()
     origin.close()

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from conftest import DEMO_RULES, ROOT
-from playwright.sync_api import Browser, BrowserContext, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Playwright, sync_playwright
 
 from swerve import chromium
 from swerve.build import compiled_from_sources
@@ -47,14 +47,19 @@ def site(tmp_path_factory: pytest.TempPathFactory):
     origin.close()
 
 
+def launch(playwright: Playwright) -> Browser:
+    """Headless Chromium: SWERVE_CHROMIUM or Debian's, else the one of Playwright's own installer."""
+    executable = chromium.launch_path()
+    if executable is None and not Path(playwright.chromium.executable_path).is_file():
+        pytest.fail("no Chromium: `make test` installs one (see scripts/ensure_chromium.py)")
+    return playwright.chromium.launch(executable_path=executable, args=ARGS)
+
+
 @pytest.fixture(scope="module")
 def browser():
-    executable = chromium.launch_path()  # None: the Chromium of Playwright's own installer
     SHOTS.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as playwright:
-        if executable is None and not Path(playwright.chromium.executable_path).is_file():
-            pytest.fail("no Chromium: `make test` installs one (see scripts/ensure_chromium.py)")
-        launched = playwright.chromium.launch(executable_path=executable, args=ARGS)
+        launched = launch(playwright)
         yield launched
         launched.close()
 

@@ -9,8 +9,10 @@ from pathlib import Path
 from conftest import DEMO_RULES, ROOT
 
 from swerve.compiler import compile_rules
+from swerve.schema import ACTIONS as SCHEMA_ACTIONS
 from swerve.validate import validate
 from swerve_edge.digest import canonical_json, content_hash
+from swerve_edge.operations import ACTIONS as EDGE_ACTIONS
 from swerve_edge.ruleset import load_ruleset
 
 
@@ -83,3 +85,7 @@ def test_compile_refuses_invalid_rules(tmp_path: Path) -> None:
     )
     assert result.returncode == 1
     assert "weights sum to 90" in result.stderr and result.stdout == ""
+
+
+def test_every_action_the_cli_compiles_is_one_the_edge_applies() -> None:
+    assert set(SCHEMA_ACTIONS) == set(EDGE_ACTIONS)

@@ -9,28 +9,13 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES, ROOT
+from conftest import FIXTURES
 from edge_support import Client, Edge, Origin
+from outcome_support import counts, migrate, settle
 from test_edge import KEYS, variables
 
 from swerve.build import compiled_from_sources
 from swerve_edge import cookie
-
-MIGRATIONS = sorted((ROOT / "migrations").glob("*.sql"))
-
-
-def migrate(edge: Edge) -> None:
-    """Apply migrations/ as wrangler would: each statement in order."""
-    for path in MIGRATIONS:
-        text = "\n".join(line for line in path.read_text().splitlines() if not line.lstrip().startswith("--"))
-        for statement in text.split(";"):
-            if statement.strip():
-                edge.d1(statement)
-
-
-def counts(edge: Edge) -> dict[tuple[str, str, str], int]:
-    rows = edge.d1("SELECT flag, variant, metric, SUM(count) AS n FROM swerve_stats GROUP BY flag, variant, metric")
-    return {(r["flag"], r["variant"], r["metric"]): r["n"] for r in rows}
 
 
 def exposed_variant(visitor: Client, flag: str) -> str:
@@ -38,18 +23,6 @@ def exposed_variant(visitor: Client, flag: str) -> str:
     summary = cookie.decode(visitor.cookies["swerve_s"], cookie.parse_keys(KEYS))
     assert summary is not None
     return summary.exposures[flag]
-
-
-def settle(edge: Edge, want: dict[tuple[str, str, str], int]) -> dict[tuple[str, str, str], int]:
-    """D1's counts once ``want`` is there (or after 20 s): pending counts flush on the next request."""
-    seen: dict = {}
-    for _ in range(200):
-        Client(edge).get("/logo.png")  # any request lets a pending tally flush
-        seen = counts(edge)
-        if all(seen.get(k) == v for k, v in want.items()):
-            return seen
-        time.sleep(0.1)
-    return seen
 
 
 def start(origin: Origin, tmp: Path, migrated: bool = True, **extra: str) -> Edge:

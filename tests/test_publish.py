@@ -1,4 +1,4 @@
-"""Publishing through the real pinned wrangler against local KV, and the Worker reading it."""
+"""Publishing to real local KV (Miniflare's storage, as wrangler keeps it), and the Worker reading it."""
 
 import json
 import os
@@ -7,6 +7,8 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -16,9 +18,10 @@ from edge_support import Client, Origin
 from swerve import publish
 from swerve.kv import KvError, WranglerKv, classify
 from swerve.local_runtime import LocalEdge
+from swerve.local_state import LocalKv, LocalState
+from swerve.wrangler_config import local_target
 
 NAMESPACE = "00000000000000000000000000000000"  # wrangler.toml's SWERVE_RULES id
-WRANGLER = str(ROOT / "node_modules" / ".bin" / "wrangler")
 
 
 def swerve(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -33,6 +36,16 @@ def rules(tmp_path: Path) -> Path:
     folder = tmp_path / "rules"
     shutil.copytree(FIXTURES / "edge_rules", folder)
     return folder
+
+
+@contextmanager
+def local_kv(persist: Path) -> Iterator[LocalKv]:
+    """The state a push wrote, read through its own process (as wrangler dev reads it)."""
+    state = LocalState(local_target(str(persist), None, None, ROOT))
+    try:
+        yield state.kv("SWERVE_RULES")
+    finally:
+        state.close()
 
 
 def set_headline(rules: Path, text: str) -> None:
@@ -76,7 +89,8 @@ def test_push_history_diff_pull_rollback(rules: Path, tmp_path: Path) -> None:
 def test_push_needs_confirmation_or_yes(rules: Path, tmp_path: Path) -> None:
     result = swerve("push", str(rules), "-m", "m", "--persist-to", str(tmp_path / "kv"))
     assert result.returncode == 1 and "pass --yes" in result.stderr
-    assert WranglerKv(WRANGLER, persist_to=str(tmp_path / "kv")).get("current") is None
+    with local_kv(tmp_path / "kv") as kv:
+        assert kv.get("current") is None
 
 
 def test_guardrail_blocks_unless_forced(rules: Path, tmp_path: Path) -> None:
@@ -85,7 +99,8 @@ def test_guardrail_blocks_unless_forced(rules: Path, tmp_path: Path) -> None:
     kv = ["--persist-to", str(tmp_path / "kv")]
     refused = swerve("push", str(rules), "-m", "m", "--yes", *kv)
     assert refused.returncode == 1 and "GUARDRAIL: sticky would expose" in refused.stderr
-    assert WranglerKv(WRANGLER, persist_to=str(tmp_path / "kv")).get("current") is None
+    with local_kv(tmp_path / "kv") as store:
+        assert store.get("current") is None
     forced = swerve("push", str(rules), "-m", "m", "--yes", "--force", *kv)
     assert forced.returncode == 0, forced.stderr
 
@@ -118,12 +133,12 @@ def test_a_killed_push_leaves_the_previous_version_serving(rules: Path, tmp_path
     assert swerve("push", str(rules), "-m", "v1", "--yes", "--persist-to", str(persist)).returncode == 0
     set_headline(rules, "Killed push")
     kill_push_at(step, rules, persist)
-    kv = WranglerKv(WRANGLER, persist_to=str(persist))
-    pointer = publish.read_pointer(kv)
-    assert pointer is not None and pointer.version == live
-    publish.read_version(kv, pointer.version)  # the live version is intact
-    history, current = publish.history_with_pointer(kv)
-    assert current is not None and history[-1].version == live
+    with local_kv(persist) as kv:
+        pointer = publish.read_pointer(kv)
+        assert pointer is not None and pointer.version == live
+        publish.read_version(kv, pointer.version)  # the live version is intact
+        history, current = publish.history_with_pointer(kv)
+        assert current is not None and history[-1].version == live
     if step in ("verify-ruleset", "record-history"):
         retry = swerve("push", str(rules), "-m", "retry", "--yes", "--persist-to", str(persist))
         assert retry.returncode == 0

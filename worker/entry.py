@@ -2,10 +2,13 @@
 
 Per request: read the ruleset (cached per isolate), plan in plain Python
 (``swerve_edge.plan``), fetch the origin, and stream HTML through HTMLRewriter with the
-chosen variants' operations. Any failure inside Swerve serves the origin's response
-unchanged. JS objects are created during requests, never at import, so the deploy-time
-snapshot holds none; HTMLRewriter handler proxies are built once per ruleset version
-and reused, and the per-request bootstrap handler destroys itself after its one call.
+chosen variants' operations. Any failure before the first byte serves the origin's
+response unchanged; once the page streams, a handler never raises: an operation that
+cannot apply is skipped and counted (``swerve_edge.skips``). JS objects are created during
+requests, never at import, so the deploy-time snapshot holds none. Handler proxies are
+built once per ruleset version (for pages declared UTF-8, and in ASCII for every other
+charset, see ``swerve_edge.charset``) and reused, and so is the bootstrap handler, which
+keeps its per-request state on the one JS object each request gives it.
 
 Entry style: a top-level ``on_fetch``. It runs on the pinned local runtime and, with
 the flags in wrangler.toml, on the current production runtime (see docs/deploy.md).
@@ -15,32 +18,51 @@ import time
 import uuid
 
 from js import URL, Headers, HTMLRewriter, Intl, Object, Request, Response, console, fetch
-from pyodide.ffi import create_once_callable, create_proxy, to_js
+from pyodide.ffi import create_proxy, to_js
 
 from swerve_edge import html_ops
+from swerve_edge.charset import header_is_utf8
 from swerve_edge.config import Config, load_config
-from swerve_edge.http import private_cache_control
+from swerve_edge.http import (
+    SHARED_CACHE_HEADERS,
+    VALIDATORS,
+    personalized,
+    private_cache_control,
+    too_large_to_rewrite,
+)
 from swerve_edge.loader import RulesetCache
+from swerve_edge.operations import Dropped
 from swerve_edge.outcomes import Count, error_counts
 from swerve_edge.plan import Facts, Plan, plan_client_event, plan_request
 from swerve_edge.ruleset import Ruleset
+from swerve_edge.skips import Skips
 from swerve_edge.tally import Tally, upsert_statements
 
 EVENT_PATH = "/__swerve/event"
 
 _cache: RulesetCache | None = None
-_handlers: dict = {"ruleset": None, "by_variant": {}, "as_html": None}
+# Per ruleset version: handler proxies for pages declared UTF-8 ("utf8") and all others
+# ("ascii"), and the operations this Worker drops; per isolate: the {html: true} options and
+# the bootstrap handler.
+_handlers: dict = {"ruleset": None, "utf8": {}, "ascii": {}, "dropped": {}, "as_html": None, "bootstrap": None}
 # Per isolate: the config read from env, and the JS options object for origin fetches.
 _isolate: dict = {"config": None, "fetch_options": None}
 _clocks: dict[str, object] = {}
 _logged: set[str] = set()
 _tally: Tally | None = None
+# The proxy handed to waitUntil for the last flush: destroyed when the next one starts
+# (flushes never overlap, so by then it has settled).
+_flush_proxy: list = []
 
 
 def _log_once(kind: str, message: str) -> None:
     if kind not in _logged:
         _logged.add(kind)
         console.error(message)
+
+
+# Operations skipped instead of breaking a page, counted per (flag, variant, op index).
+_skips = Skips(lambda message: console.error(message))
 
 
 def _js(value: dict) -> object:
@@ -100,31 +122,76 @@ def _new_id() -> str:
 
 
 class _OpHandler:
-    """One variant operation; shared by every request of a ruleset version."""
+    """One variant operation for one kind of charset; shared by every request of a ruleset version.
 
-    def __init__(self, op: list) -> None:
-        self.op = op
+    It never raises into HTMLRewriter: that would end the page where it stands.
+    """
+
+    __slots__ = ("flag", "how", "index", "variant")
+
+    def __init__(self, flag: str, variant: str, index: int, how: html_ops.Applied) -> None:
+        self.flag = flag
+        self.variant = variant
+        self.index = index
+        self.how = how
 
     def element(self, element: object) -> None:
-        html_ops.apply(element, self.op, _handlers["as_html"])
+        try:
+            html_ops.apply(element, self.how, _handlers["as_html"])
+        except html_ops.Skip as skip:
+            _skips.add(self.flag, self.variant, self.index, skip.kind, skip.reason)
+        except Exception as exc:
+            _skips.add(self.flag, self.variant, self.index, f"failed:{type(exc).__name__}", repr(exc)[:300])
+
+
+def _inject_bootstrap(this: object, element: object) -> None:
+    # ``this`` is the request's handler object: lol-html calls it for every <head> start tag,
+    # and a page may have more than one; the bootstrap goes into the first.
+    if this.done:
+        return
+    this.done = True
+    element.prepend(this.script, _handlers["as_html"])
 
 
 def _handlers_for(ruleset: Ruleset) -> dict:
     if _handlers["ruleset"] is not ruleset:
         if _handlers["as_html"] is None:
             _handlers["as_html"] = _js({"html": True})
+            _handlers["bootstrap"] = create_proxy(_inject_bootstrap, capture_this=True)
         # Proxies of the previous version are left to the GC: a response still streaming may use them.
-        by_variant = {}
+        utf8: dict = {}
+        ascii_only: dict = {}
+        dropped: dict = {}
+        # The runtime is the last word on selectors (css_selectors.py mirrors it): ask it once per version.
+        probe = HTMLRewriter.new()
         for flag in ruleset.flags:
             for variant in flag.variants.values():
-                if variant.ops:
-                    by_variant[(flag.key, variant.key)] = [(op[0], create_proxy(_OpHandler(op))) for op in variant.ops]
-        _handlers["ruleset"] = ruleset
-        _handlers["by_variant"] = by_variant
-    return _handlers["by_variant"]
+                key = (flag.key, variant.key)
+                refused = list(variant.dropped)
+                for op in variant.ops:
+                    written = html_ops.applied(op, ascii_only=False)
+                    handler = create_proxy(_OpHandler(flag.key, variant.key, op.index, written))
+                    try:
+                        probe.on(op.selector, handler)
+                    except Exception as exc:
+                        handler.destroy()
+                        refused.append(Dropped(op.index, "selector", f"HTMLRewriter refused {op.selector!r}: {exc}"))
+                        continue
+                    in_ascii = html_ops.applied(op, ascii_only=True)
+                    other = (
+                        handler
+                        if in_ascii == written
+                        else create_proxy(_OpHandler(flag.key, variant.key, op.index, in_ascii))
+                    )
+                    utf8.setdefault(key, []).append((op.selector, handler))
+                    ascii_only.setdefault(key, []).append((op.selector, other))
+                if refused:
+                    dropped[key] = refused
+        _handlers.update(ruleset=ruleset, utf8=utf8, ascii=ascii_only, dropped=dropped)
+    return _handlers
 
 
-def _origin_request(request: object, config: Config, serve_path: str | None) -> object:
+def _origin_request(request: object, config: Config, serve_path: str | None, drop: tuple[str, ...]) -> object:
     url = URL.new(request.url)
     if config.origin_url:
         origin = URL.new(config.origin_url)
@@ -132,59 +199,103 @@ def _origin_request(request: object, config: Config, serve_path: str | None) -> 
         url.host = origin.host
     if serve_path:
         url.pathname = serve_path
-    return Request.new(url.toString(), request)
+    forwarded = Request.new(url.toString(), request)
+    for name in drop:
+        forwarded.headers.delete(name)
+    return forwarded
 
 
-async def _fetch_origin(request: object, config: Config, serve_path: str | None) -> object:
-    origin = _origin_request(request, config, serve_path)
+async def _fetch(request: object, config: Config, serve_path: str | None, drop: tuple[str, ...]) -> object:
     if _isolate["fetch_options"] is None:
         _isolate["fetch_options"] = _js({"redirect": "manual"})
-    return await fetch(origin, _isolate["fetch_options"])
+    return await fetch(_origin_request(request, config, serve_path, drop), _isolate["fetch_options"])
 
 
-def _rewritable(request: object, response: object) -> bool:
-    content_type = _text(response.headers.get("content-type")).lower()
-    return (
-        response.status == 200
-        and request.method == "GET"
-        and "text/html" in content_type
-        and not _text(request.headers.get("range"))
-    )
+async def _fetch_origin(request: object, config: Config, plan: Plan | None) -> object:
+    if plan is None:
+        return await _fetch(request, config, None, ())
+    response = await _fetch(request, config, plan.serve_path, plan.drop_headers)
+    if (
+        plan.serve_path
+        and 200 <= response.status < 300
+        and "text/html" not in _text(response.headers.get("content-type")).lower()
+    ):
+        # A variant's path stands in for pages only: when it is not one, the visitor gets what they
+        # asked for. (Its errors stay as they are: guardrails count them per variant.)
+        _log_once(
+            f"serve-path:{plan.serve_path}",
+            f"swerve: the origin answered serve_path {plan.serve_path} with "
+            f"{_text(response.headers.get('content-type'))!r}, not an HTML page: serving the requested path",
+        )
+        response = await _fetch(request, config, None, plan.drop_headers)
+    return response
 
 
-def _respond(request: object, response: object, plan: Plan, handlers: dict) -> object:
-    """The visitor's response: only a 200 HTML GET is touched; all else passes through as it came."""
-    if not _rewritable(request, response):
-        return response
-    body = response.body
-    changed = bool(plan.rewrites or plan.bootstrap)
-    if changed:
-        rewriter = HTMLRewriter.new()
-        for key in plan.rewrites:
-            for selector, handler in handlers.get(key, ()):
-                rewriter.on(selector, handler)
-        if plan.bootstrap:
-            script = plan.bootstrap
-            as_html = _handlers["as_html"]
+def _count_dropped(plan: Plan, dropped: dict) -> None:
+    for key in plan.rewrites:
+        for skipped in dropped.get(key, ()):
+            _skips.add(key[0], key[1], skipped.index, skipped.kind, skipped.reason)
 
-            def inject(element: object) -> None:
-                element.prepend(script, as_html)
 
-            rewriter.on("head", _js({"element": create_once_callable(inject)}))
-        body = rewriter.transform(response).body
+def _rewriter(facts: Facts, response: object, content_type: str, plan: Plan, handlers: dict) -> object | None:
+    """The HTMLRewriter for this page, or None when the page goes out as the origin sent it."""
+    if facts.method != "GET" or facts.headers.get("range"):
+        return None
+    headers = response.headers
+    if too_large_to_rewrite(_text(headers.get("content-length")), _text(headers.get("content-encoding"))):
+        _log_once(
+            "too-large",
+            "swerve: a page over 3 MiB is served unrewritten (HTMLRewriter could stop mid-stream on it; "
+            "docs/limits.md)",
+        )
+        return None
+    if plan.rewrites:
+        _count_dropped(plan, handlers["dropped"])
+    chosen = handlers["utf8"] if header_is_utf8(content_type) else handlers["ascii"]
+    rewriter = None
+    for key in plan.rewrites:
+        for selector, handler in chosen.get(key, ()):
+            if rewriter is None:
+                rewriter = HTMLRewriter.new()
+            rewriter.on(selector, handler)
+    if plan.bootstrap:
+        if rewriter is None:
+            rewriter = HTMLRewriter.new()
+        rewriter.on("head", _js({"element": handlers["bootstrap"], "script": plan.bootstrap, "done": False}))
+    return rewriter
+
+
+def _respond(facts: Facts, response: object, plan: Plan, handlers: dict) -> tuple[object, bool]:
+    """The visitor's response, and whether it carries the plan's cookies.
+
+    Only HTML pages are touched (and 304s standing for them): their caching headers become
+    private, a 200 GET is rewritten, and every page a GET gets carries the cookies (an error
+    page is a page seen too: a variant whose origin page fails is measured by who saw it).
+    All else passes through as it came.
+    """
+    status = response.status
+    content_type = _text(response.headers.get("content-type"))
+    if not personalized(facts.method, status, content_type, facts.headers.get("accept", "")):
+        return response, False
+    rewriter = _rewriter(facts, response, content_type, plan, handlers) if status == 200 else None
+    body = rewriter.transform(response).body if rewriter is not None else response.body
     headers = Headers.new(response.headers)
-    # The page carries this visitor's variants and cookies: no shared cache may store it.
+    # The page carries this visitor's variants and cookies: no shared cache may store it, and
+    # the origin's validators must not revalidate it (docs/deploy.md, Caching).
     headers.set("cache-control", private_cache_control(_text(headers.get("cache-control"))))
     headers.append("vary", "Cookie")
-    if changed:
-        headers.delete("etag")
+    for name in (*VALIDATORS, *SHARED_CACHE_HEADERS):
+        headers.delete(name)
+    if rewriter is not None:
         headers.delete("content-length")
-    for value in plan.set_cookies:
-        headers.append("set-cookie", value)
+    cookies = facts.method == "GET" and status not in (206, 304)
+    if cookies:
+        for value in plan.set_cookies:
+            headers.append("set-cookie", value)
     if plan.debug_header:
         headers.set("swerve-decisions", plan.debug_header)
-    init = {"status": response.status, "statusText": response.statusText, "headers": headers}
-    return Response.new(body, _js(init))
+    init = {"status": status, "statusText": response.statusText, "headers": headers}
+    return Response.new(body, _js(init)), cookies
 
 
 def _stats_db(env: object) -> object | None:
@@ -224,7 +335,11 @@ def _record(env: object, ctx: object, config: Config, counts: list[Count]) -> No
             _tally = Tally(config.stats_flush, config.stats_max_keys, now)
         _tally.add(counts, now)
         if _tally.due(now):
-            ctx.waitUntil(create_proxy(_flush(db, _tally, _tally.take(now))))
+            while _flush_proxy:
+                _flush_proxy.pop().destroy()
+            proxy = create_proxy(_flush(db, _tally, _tally.take(now)))
+            _flush_proxy.append(proxy)
+            ctx.waitUntil(proxy)
     except Exception as exc:
         _log_once(f"record:{type(exc).__name__}", f"swerve: recording outcomes failed: {exc!r}")
 
@@ -262,6 +377,7 @@ async def on_fetch(request: object, env: object, ctx: object) -> object:
     """Handle one request; whatever fails inside Swerve, the visitor gets the origin's response."""
     config = None
     plan = None
+    facts = None
     handlers: dict = {}
     try:
         config = _env(env)
@@ -273,20 +389,21 @@ async def on_fetch(request: object, env: object, ctx: object) -> object:
                     _record(env, ctx, config, list(result.counts))
                 return answer
             if request.method in ("GET", "HEAD"):
-                plan = plan_request(ruleset, config, _facts(request), _new_id)
+                facts = _facts(request)
+                plan = plan_request(ruleset, config, facts, _new_id)
                 handlers = _handlers_for(ruleset)
     except Exception as exc:
         _log_once(f"plan:{type(exc).__name__}", f"swerve: planning failed, serving the origin unchanged: {exc!r}")
         plan = None
     if config is None:
         config = load_config(lambda _name: "")
-    response = await _fetch_origin(request, config, plan.serve_path if plan else None)
+    response = await _fetch_origin(request, config, plan)
     if plan is None:
         return response
     try:
-        answer = _respond(request, response, plan, handlers)
+        answer, cookies = _respond(facts, response, plan, handlers)
         # The counts that rely on the summary cookie hold only if the answer carries it.
-        carried = plan.counts if answer is not response else []
+        carried = plan.counts if cookies else []
         _record(env, ctx, config, carried + error_counts(plan.exposed, response.status))
         return answer
     except Exception as exc:

@@ -28,7 +28,8 @@ def _epoch(moment: datetime.datetime | None) -> float | None:
     return None if moment is None else moment.timestamp()
 
 
-def _op(op: HtmlOp) -> list[Any]:
+def compile_op(op: HtmlOp) -> list[Any]:
+    """An operation as the edge reads it: ``[selector, action, *arguments]``."""
     for action in ACTIONS:
         arg = getattr(op, action)
         if arg in (None, False):
@@ -95,7 +96,7 @@ def _flag(rules: RuleSet, key: str, flag: Flag) -> dict[str, Any]:
     for name, variant in flag.variants.items():
         spec: dict[str, Any] = {"key": name, "value": variant.value}
         if variant.html:
-            spec["ops"] = [_op(op) for op in variant.html]
+            spec["ops"] = [compile_op(op) for op in variant.html]
         if variant.serve_path:
             spec["serve_path"] = variant.serve_path
         out["variants"].append(spec)

@@ -1,10 +1,10 @@
 """Static checks of GrowthBook-syntax conditions: operators, argument types, regexes, attributes."""
 
 import difflib
-import re
 from collections.abc import Callable
 from typing import Any
 
+from swerve_edge import regex_safety
 from swerve_edge.attributes import MAPPINGS, ROOTS
 from swerve_edge.conditions import LOGICAL_OPERATORS, VALUE_OPERATORS
 
@@ -137,20 +137,17 @@ def _check_operator(op: str, arg: Any, report: Report, events: set[str], here: t
         if not isinstance(arg, str):
             report(here, f"`{op}` expects a regular expression string")
         else:
-            problem = regex_problem(arg)
+            problem = regex_problem(arg, ignore_case=op == "$regexi")
             if problem:
                 report(here, problem)
     elif op not in ("$eq", "$ne"):
         report(here, _unknown_operator(op))
 
 
-def regex_problem(pattern: str) -> str | None:
-    """A message when ``pattern`` does not compile with Python's ``re`` (the edge's engine)."""
-    try:
-        re.compile(pattern)
-    except re.error as exc:
-        return f"regular expression {pattern!r} does not compile: {exc}"
-    return None
+def regex_problem(pattern: str, ignore_case: bool = False) -> str | None:
+    """A message when the edge would never match ``pattern``: it does not compile with Python's
+    ``re`` (the edge's engine), or its matching time could explode on visitor input."""
+    return regex_safety.regex_problem(pattern, ignore_case)
 
 
 def referenced_attributes(condition: Any) -> set[str]:

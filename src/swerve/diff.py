@@ -17,7 +17,10 @@ import msgspec
 
 from swerve_edge.ruleset import load_ruleset
 
-from .simulate import population_of, simulate
+from .simulate import FlagExposure, population_of, simulate
+
+# Fields that cannot change who gets which variant: a change of only these simulates nothing.
+_METADATA = frozenset({"description", "owner", "expires", "max_exposure", "goals", "guardrails", "client"})
 
 
 class Change(msgspec.Struct, kw_only=True):
@@ -84,8 +87,19 @@ def _flag_states(document: dict | None) -> dict[str, dict]:
     return ((document or {}).get("state") or {}).get("flags", {})
 
 
-def diff(old: dict | None, new: dict, visitors: int = 5000, seed: int = 1) -> list[Change]:
-    """Changes from ``old`` (None: nothing published) to ``new``."""
+def diff(
+    old: dict | None,
+    new: dict,
+    visitors: int = 5000,
+    seed: int = 1,
+    now: float | None = None,
+    new_exposures: list[FlagExposure] | None = None,
+) -> list[Change]:
+    """Changes from ``old`` (None: nothing published) to ``new``.
+
+    ``new_exposures``: ``simulate(new)`` with the same visitors, seed and ``now`` when the
+    caller already ran it (a push checking guardrails), so it is not run twice.
+    """
     changes: list[Change] = []
     states = (_flag_states(old), _flag_states(new))
     for section, key in (("flags", "key"), ("segments", "name"), ("events", "name")):
@@ -102,17 +116,30 @@ def diff(old: dict | None, new: dict, visitors: int = 5000, seed: int = 1) -> li
             fields = {f: [a.get(f), b.get(f)] for f in sorted(a.keys() | b.keys()) if a.get(f) != b.get(f)}
             if fields:
                 changes.append(Change(section=section, name=name, kind="changed", fields=fields))
-    if old and any(c.section in ("flags", "segments") for c in changes):
-        _exposures(old, new, changes, visitors, seed)
+    retargeted = any(
+        c.section == "segments" or (c.section == "flags" and c.kind == "changed" and set(c.fields) - _METADATA)
+        for c in changes
+    )
+    if old and retargeted:
+        _exposures(old, new, changes, visitors, seed, time.time() if now is None else now, new_exposures)
     return changes
 
 
-def _exposures(old: dict, new: dict, changes: list[Change], visitors: int, seed: int) -> None:
+def _exposures(
+    old: dict,
+    new: dict,
+    changes: list[Change],
+    visitors: int,
+    seed: int,
+    now: float,
+    new_exposures: list[FlagExposure] | None,
+) -> None:
     """Add simulated exposure moves, and a knock-on change for each flag moved only by another's change."""
-    now = time.time()
     population = population_of([old, new])
     before = {r.flag: r.shares for r in simulate(load_ruleset(old), old, visitors, seed, now, population=population)}
-    after = {r.flag: r.shares for r in simulate(load_ruleset(new), new, visitors, seed, now, population=population)}
+    if new_exposures is None or population != population_of([new]):
+        new_exposures = simulate(load_ruleset(new), new, visitors, seed, now, population=population)
+    after = {r.flag: r.shares for r in new_exposures}
     by_flag = {c.name: c for c in changes if c.section == "flags"}
     segments = _affected_segments(new, {c.name for c in changes if c.section == "segments"})
     moved_flags: set[str] = set(by_flag)

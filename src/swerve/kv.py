@@ -1,11 +1,13 @@
-"""Workers KV through the project's pinned wrangler: one code path for local and remote.
+"""Workers KV and D1 through the project's pinned wrangler (the ``--remote`` transport).
 
-Authentication is wrangler's own (``CLOUDFLARE_API_TOKEN`` or ``wrangler login``) and the
-namespace is the ``SWERVE_RULES`` binding of wrangler.toml (per ``--env``). Failures are
-classified (not authenticated, rate limited, network, other) and a 429 from the
-one-write-per-second-per-key limit is retried with exponential backoff.
+Authentication is wrangler's own (``CLOUDFLARE_API_TOKEN`` or ``wrangler login``); the
+namespace is the ``SWERVE_RULES`` binding of wrangler.toml and the database the
+``SWERVE_STATS`` binding (per ``--env``). Failures are classified (not authenticated,
+rate limited, network, other) and a 429 from the one-write-per-second-per-key limit is
+retried with exponential backoff.
 """
 
+import json
 import re
 import subprocess
 import tempfile
@@ -31,6 +33,7 @@ _HINTS = {
     "not-authenticated": "set CLOUDFLARE_API_TOKEN (scope: Workers KV Storage Edit) or run `npx wrangler login`",
     "network": "wrangler could not reach Cloudflare; check the connection and retry",
     "not-found": f"check the {BINDING} binding and its namespace id in wrangler.toml (and --env)",
+    "local": "reported by the local state helper (Miniflare) over wrangler's local state",
 }
 
 
@@ -60,7 +63,38 @@ def _run(args: list[str]) -> subprocess.CompletedProcess[str]:
     return subprocess.run(args, capture_output=True, text=True, timeout=120)
 
 
-class WranglerKv:
+class _Wrangler:
+    """One wrangler subcommand, retried on rate limits and failing with a classified KvError."""
+
+    base: list[str]
+    scope: list[str]
+    runner: "Runner"
+    sleep: Callable[[float], None]
+    retries: int
+
+    def _call(self, action: str, args: list[str]) -> str:
+        delay = 1.0
+        for attempt in range(self.retries + 1):
+            try:
+                result = self.runner([*self.base, *args, *self.scope])
+            except FileNotFoundError as exc:
+                raise KvError(
+                    "failed", action, f"{exc}: run `make install` (wrangler comes from node_modules)"
+                ) from exc
+            except subprocess.TimeoutExpired as exc:
+                raise KvError("network", action, "wrangler did not answer within 120 s") from exc
+            output = (result.stdout or "") + (result.stderr or "")
+            if result.returncode == 0:
+                return result.stdout
+            kind = classify(output)
+            if kind != "rate-limited" or attempt == self.retries:
+                raise KvError(kind, action, output)
+            self.sleep(delay)
+            delay *= 2
+        raise AssertionError("unreachable")
+
+
+class WranglerKv(_Wrangler):
     """get/put on the SWERVE_RULES namespace, locally (``--persist-to``) or remotely."""
 
     def __init__(
@@ -87,27 +121,6 @@ class WranglerKv:
         self.retries = retries
         self.where = "remote" if remote else f"local ({persist_to or '.wrangler/state'})"
 
-    def _call(self, action: str, args: list[str]) -> str:
-        delay = 1.0
-        for attempt in range(self.retries + 1):
-            try:
-                result = self.runner([*self.base, *args, *self.scope])
-            except FileNotFoundError as exc:
-                raise KvError(
-                    "failed", action, f"{exc}: run `make install` (wrangler comes from node_modules)"
-                ) from exc
-            except subprocess.TimeoutExpired as exc:
-                raise KvError("network", action, "wrangler did not answer within 120 s") from exc
-            output = (result.stdout or "") + (result.stderr or "")
-            if result.returncode == 0:
-                return result.stdout
-            kind = classify(output)
-            if kind != "rate-limited" or attempt == self.retries:
-                raise KvError(kind, action, output)
-            self.sleep(delay)
-            delay *= 2
-        raise AssertionError("unreachable")
-
     def get(self, key: str) -> str | None:
         """The value of ``key``, or None when KV does not hold it."""
         out = self._call(f"reading {key}", ["get", key])
@@ -122,3 +135,37 @@ class WranglerKv:
             path = Path(tmp) / "value"
             path.write_text(value, encoding="utf-8")
             self._call(f"writing {key}", ["put", key, "--path", str(path)])
+
+
+class WranglerD1(_Wrangler):
+    """Read-only SQL on the remote SWERVE_STATS database: ``wrangler d1 execute --remote --json``."""
+
+    def __init__(
+        self,
+        wrangler: str,
+        binding: str,
+        env: str | None = None,
+        config: str | None = None,
+        runner: Runner = _run,
+        sleep: Callable[[float], None] = time.sleep,
+        retries: int = 5,
+    ) -> None:
+        self.base = [wrangler, "d1", "execute", binding]
+        self.scope = ["--remote", "--json"]
+        if env:
+            self.scope += ["--env", env]
+        if config:
+            self.scope += ["--config", config]
+        self.runner = runner
+        self.sleep = sleep
+        self.retries = retries
+        self.where = f"remote ({binding})"
+
+    def query(self, sql: str) -> list[dict]:
+        """The rows of one statement (wrangler's command line binds no parameters: constant SQL only)."""
+        out = self._call("querying D1", ["--command", sql])
+        try:
+            answers = json.loads(out)
+            return list(answers[-1]["results"])
+        except (ValueError, KeyError, IndexError, TypeError) as exc:
+            raise KvError("failed", "querying D1", f"unexpected answer from wrangler: {out[:200]}") from exc

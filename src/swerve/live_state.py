@@ -12,7 +12,8 @@ Layout::
 
     {"flags": {FLAG: {"killed": true,
                       "rules": {"<rule index>": {"weights": {VARIANT: percent},
-                                                 "ramp_step": N,
+                                                 "ramp_step": N, "ramp": {...},
+                                                 "ramp_since": ISO, "ramp_base": {VARIANT: units},
                                                  "stopped": {VARIANT: {"reason": ..., "at": ...}},
                                                  "policy": {...}}}}}}
 """
@@ -110,6 +111,7 @@ def _carry_rule(
             target["ramp_step"] = entry["ramp_step"]
             target["ramp"] = ramp
             target["ramp_since"] = entry.get("ramp_since")
+            target["ramp_base"] = entry.get("ramp_base")
             notes.append(f"{where}: the ramp stays at step {entry['ramp_step'] + 1} of {len(ramp['steps'])}")
         else:
             notes.append(f"{where}: the ramp changed, so it starts again at its first step")

@@ -8,6 +8,7 @@ import http.client
 import json
 import os
 import subprocess
+import threading
 import urllib.parse
 from pathlib import Path
 
@@ -50,9 +51,21 @@ class LocalEdge:
         line = self.process.stdout.readline()
         if not line:
             raise RuntimeError("the local runtime did not start: " + self.process.stderr.read())
+        # The Worker's log, read as it comes so tests can look at it while the runtime runs.
+        self._log: list[str] = []
+        self._reader = threading.Thread(target=self._read_log, daemon=True)
+        self._reader.start()
         ready = json.loads(line)
         self.url = urllib.parse.urlsplit(ready["url"])
         self.control = urllib.parse.urlsplit(ready["control"])
+
+    def _read_log(self) -> None:
+        for line in self.process.stderr:
+            self._log.append(line)
+
+    def logs(self) -> str:
+        """What the runtime has logged to stderr so far."""
+        return "".join(self._log)
 
     def put(self, key: str, value: str) -> None:
         """Write one KV value through the runtime's control endpoint."""
@@ -108,7 +121,8 @@ class LocalEdge:
             self.process.wait(timeout=20)
         except subprocess.TimeoutExpired:
             self.process.kill()
-        return self.process.stderr.read()
+        self._reader.join(timeout=10)
+        return self.logs()
 
 
 def _children(pid: int) -> list[int]:

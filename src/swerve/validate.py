@@ -13,9 +13,9 @@ from .condition_check import check_attribute, check_condition, regex_problem
 from .condition_hints import operator_typos
 from .decoding import decode_source
 from .diagnostics import Diagnostic, Path
-from .html_selectors import selector_problem
+from .edge_checks import operation_problems
 from .model import Located, RuleSet
-from .schema import ACTIONS, Event, Flag, Rule, Segment, Variant
+from .schema import Event, Flag, Rule, Segment, Variant
 from .sources import Source, read_source, rule_files
 
 
@@ -129,14 +129,8 @@ class Checker:
     def variant(self, source: Source, path: Path, variant: Variant) -> None:
         for i, op in enumerate(variant.html):
             here = (*path, "html", i)
-            actions = [a for a in ACTIONS if getattr(op, a) not in (None, False)]
-            if len(actions) != 1:
-                self.error(source, here, f"set exactly one action ({', '.join(ACTIONS)}), found {len(actions)}")
-            problem = selector_problem(op.selector)
-            if problem:
-                self.error(source, (*here, "selector"), problem)
-            if op.set_attribute is not None and len(op.set_attribute) != 1:
-                self.error(source, (*here, "set_attribute"), "set_attribute takes one `name: value` pair")
+            for where, message in operation_problems(op):
+                self.error(source, (*here, *where), message)
         if variant.serve_path is not None and not variant.serve_path.startswith("/"):
             self.error(source, (*path, "serve_path"), "serve_path must start with /")
 

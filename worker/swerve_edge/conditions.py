@@ -14,6 +14,7 @@ import re
 from collections.abc import Callable, Mapping
 
 from .jsvalues import compare, is_number, js_type, json_stringify, strict_equal, to_number, to_string
+from .regex_safety import bounded_search
 from .versions import padded_version
 
 Predicate = Callable[[object], bool]
@@ -182,19 +183,15 @@ def _membership(expected: list, fold: bool) -> ValueTest:
 
 
 def _regex(pattern: object, flags: int) -> ValueTest:
-    try:
-        if type(pattern) is not str:
-            return _NEVER
-        search = re.compile(pattern, flags).search
-    except (re.error, RecursionError):
-        return _NEVER
+    # Attributes may come from visitors: matching is bounded and unsafe patterns never match.
+    search = bounded_search(pattern, flags)
 
     def test(v: object) -> bool:
         if type(v) is str:
-            return search(v) is not None
+            return search(v)
         if v is None or type(v) in (list, dict):
             return False
-        return search(to_string(v)) is not None
+        return search(to_string(v))
 
     return test
 

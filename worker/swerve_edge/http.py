@@ -1,4 +1,5 @@
-"""HTTP details of the edge: cookies in and out, caching headers, the bootstrap script."""
+"""HTTP details of the edge: cookies in and out, which requests are page navigations,
+caching headers of personalized pages, the size ceiling of rewrites, the bootstrap script."""
 
 import hmac
 import json
@@ -8,7 +9,21 @@ ANONYMOUS_COOKIE = "swerve_id"
 SUMMARY_COOKIE = "swerve_s"
 BOOTSTRAP_ID = "swerve-flags"
 _ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
-_SCRIPT_ESCAPES = (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("\u2028", "\\u2028"), ("\u2029", "\\u2029"))
+_SCRIPT_ESCAPES = (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"))
+# lol-html keeps at most 3 MiB of an unfinished start tag; a page that cannot hold such a tag
+# cannot make the rewriter stop mid-stream (docs/limits.md).
+MAX_REWRITE_BYTES = 3 * 1024 * 1024
+NAVIGATION_DESTINATIONS = frozenset({"document", "iframe", "frame"})
+# Paths ending in these name files that are not pages, whatever the request says.
+ASSET_EXTENSIONS = frozenset({
+    "avif", "bmp", "css", "csv", "eot", "gif", "gz", "ico", "jpeg", "jpg", "js", "json", "map",
+    "mjs", "mp3", "mp4", "ogg", "otf", "pdf", "png", "rss", "svg", "tar", "ttf", "txt", "wasm",
+    "wav", "webm", "webp", "woff", "woff2", "xml", "zip",
+})  # fmt: skip
+CONDITIONAL_HEADERS = ("if-none-match", "if-modified-since", "if-range")
+# Headers that let a cache or a browser reuse a personalized page as if it were the origin's.
+SHARED_CACHE_HEADERS = ("cdn-cache-control", "cloudflare-cdn-cache-control", "surrogate-control")
+VALIDATORS = ("etag", "last-modified")
 
 
 def parse_cookies(header: str) -> dict[str, str]:
@@ -53,13 +68,72 @@ def private_cache_control(origin_value: str) -> str:
     return ", ".join(["private", *kept])
 
 
-def bootstrap_script(values: dict[str, object]) -> str:
-    """A JSON script element with the client-visible flag values.
+def is_page_navigation(method: str, path: str, headers: dict[str, str]) -> bool:
+    """Whether a request loads a page (the only kind a variant's ``serve_path`` may redirect).
 
-    ``<``, ``>``, ``&`` and the JS line separators are escaped as \\u sequences, so no
-    value can close the element or open a comment, and the JSON still parses to the same data.
+    Browsers say what they load in ``Sec-Fetch-Dest``: a document or a frame is a page,
+    anything else (an image, a script, ``fetch()``) is not. Without it (older browsers,
+    crawlers, curl), an ``Accept`` header that does not list ``text/html`` is not a page.
+    Either way, a path ending in a known file extension of an asset is not a page.
     """
-    text = json.dumps(values, separators=(",", ":"), ensure_ascii=False, sort_keys=True)
+    if method not in ("GET", "HEAD"):
+        return False
+    last = path.rsplit("/", 1)[-1]
+    if "." in last and last.rsplit(".", 1)[-1].lower() in ASSET_EXTENSIONS:
+        return False
+    destination = headers.get("sec-fetch-dest", "")
+    if destination:
+        return destination in NAVIGATION_DESTINATIONS
+    accept = headers.get("accept", "")
+    return not accept or "text/html" in accept
+
+
+def conditional_headers(method: str, path: str, headers: dict[str, str]) -> tuple[str, ...]:
+    """The conditional headers to drop before asking the origin for a page Swerve personalizes.
+
+    Their validators belong to the origin's page, not to the variant the visitor has cached:
+    the origin's 304 would keep whatever variant the browser holds (docs/deploy.md, Caching).
+    Requests for anything but a page keep them.
+    """
+    present = tuple(name for name in CONDITIONAL_HEADERS if name in headers)
+    if present and (is_page_navigation(method, path, headers) or "text/html" in headers.get("accept", "")):
+        return present
+    return ()
+
+
+def personalized(method: str, status: int, content_type: str, accept: str) -> bool:
+    """Whether a response to a request Swerve planned carries (or stands for) this visitor's page.
+
+    GET and HEAD answers of HTML other than redirects (error pages included), and 304s (which
+    often carry no Content-Type) to requests that ask for HTML: none of them may be stored by
+    shared caches or keep the origin's validators.
+    """
+    if method not in ("GET", "HEAD"):
+        return False
+    if status == 304:
+        return "text/html" in content_type.lower() or "text/html" in accept
+    return (200 <= status < 300 or status >= 400) and "text/html" in content_type.lower()
+
+
+def too_large_to_rewrite(content_length: str, content_encoding: str) -> bool:
+    """Whether the origin announced a body larger than the rewriter can be sure to stream.
+
+    A compressed body's Content-Length says nothing of its decoded size, and a streamed body
+    has none: both are rewritten (see docs/limits.md for what that leaves).
+    """
+    if not content_length.isdigit() or content_encoding.strip().lower() not in ("", "identity"):
+        return False
+    return int(content_length) > MAX_REWRITE_BYTES
+
+
+def bootstrap_script(values: dict[str, object]) -> str:
+    """A JSON script element with the client-visible flag values, in ASCII.
+
+    Every non-ASCII character is a \\u escape, so the JSON means the same whatever the
+    page's charset (character references are not decoded inside ``<script>``), and ``<``,
+    ``>``, ``&`` are escaped too, so no value can close the element or open a comment.
+    """
+    text = json.dumps(values, separators=(",", ":"), ensure_ascii=True, sort_keys=True)
     for char, escaped in _SCRIPT_ESCAPES:
         text = text.replace(char, escaped)
     return f'<script type="application/json" id="{BOOTSTRAP_ID}">{text}</script>'

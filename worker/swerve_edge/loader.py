@@ -5,16 +5,39 @@ KV layout (written by ``swerve push``): ``current`` holds a JSON pointer
 document, immutable. Any failure keeps the last good ruleset; with none, the caller
 passes requests through untouched. Each kind of failure is logged once until the next
 successful load, not once per request.
+
+A version is checked as it loads: a newer format than this Worker reads is refused (the
+last good version stays), and what this Worker cannot apply is named once per version, in
+the log: operations it drops (``operations``) and patterns it will never match
+(``regex_safety``). The rest of the version applies.
 """
 
 import json
 from collections.abc import Awaitable, Callable
 
 from .digest import is_intact
-from .ruleset import Ruleset, RulesetError, load_ruleset
+from .regex_safety import document_problems
+from .ruleset import NewerFormat, Ruleset, RulesetError, load_ruleset
 
 KvGet = Callable[[str], Awaitable[str | None]]
 POINTER_KEY = "current"
+# At most this many problems of one version are logged, then a count of the rest.
+MAX_LOGGED_PROBLEMS = 20
+
+
+def _refuse_constant(name: str) -> object:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def version_problems(ruleset: Ruleset, document: dict) -> list[str]:
+    """What this Worker will not apply of a loaded version, one line each."""
+    found = []
+    for flag in ruleset.flags:
+        for variant in flag.variants.values():
+            for dropped in variant.dropped:
+                found.append(f"flags.{flag.key}.variants.{variant.key}.ops[{dropped.index}] dropped: {dropped.reason}")
+    found.extend(f"{where} (it never matches)" for where in document_problems(document))
+    return found
 
 
 def ruleset_key(version: int) -> str:
@@ -70,13 +93,20 @@ class RulesetCache:
         if not document_text:
             return self._fail("missing-version", f"{POINTER_KEY} points to version {version}, which KV does not hold")
         try:
-            document = json.loads(document_text)
+            document = json.loads(document_text, parse_constant=_refuse_constant)
             if not is_intact(document) or document["hash"] != expected_hash:
                 raise RulesetError("content hash does not match the pointer")
             ruleset = load_ruleset(document)
-        except (ValueError, RulesetError) as exc:
+            problems = version_problems(ruleset, document)
+        except NewerFormat as exc:
+            return self._fail("newer-format", f"version {version}: {exc}")
+        except (ValueError, RulesetError, RecursionError) as exc:
             return self._fail("corrupt-ruleset", f"version {version}: {exc}")
         self.ruleset = ruleset
         self.version = version
         self.logged.clear()
+        for line in problems[:MAX_LOGGED_PROBLEMS]:
+            self.log(f"swerve: version {version}: {line}")
+        if len(problems) > MAX_LOGGED_PROBLEMS:
+            self.log(f"swerve: version {version}: {len(problems) - MAX_LOGGED_PROBLEMS} more problems not shown")
         return ruleset

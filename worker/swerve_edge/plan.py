@@ -18,7 +18,9 @@ from .http import (
     ANONYMOUS_COOKIE,
     SUMMARY_COOKIE,
     bootstrap_script,
+    conditional_headers,
     is_local_host,
+    is_page_navigation,
     parse_cookies,
     set_cookie,
     token_matches,
@@ -30,6 +32,9 @@ from .summary import Summary, fresh, record_event, record_pageview
 
 MAX_USER_ATTRIBUTES = 2048
 BOT_DEBUG = "visitor=bot; the User-Agent is a bot's: rules not reading request.bot are skipped and no cookie is set"
+# JSON from visitors holds flat objects: any more brackets than this is refused before parsing,
+# which bounds the parser's recursion (a deeply nested value would raise RecursionError).
+MAX_JSON_BRACKETS = 32
 
 
 class Facts(NamedTuple):
@@ -56,6 +61,8 @@ class Plan(NamedTuple):
     counts: list[Count]
     # (flag, variant, context) of this request's randomized decisions: request/error counts.
     exposed: list[tuple[str, str, str]]
+    # Conditional request headers not to forward: the origin's validators do not fit a variant.
+    drop_headers: tuple[str, ...] = ()
 
 
 class Visitor(NamedTuple):
@@ -71,13 +78,23 @@ class Visitor(NamedTuple):
     counted: bool
 
 
+_NOT_JSON = object()
+
+
+def _visitor_json(text: str) -> object:
+    """JSON a visitor sent, or ``_NOT_JSON`` when it is not JSON or nests deeper than any valid value."""
+    if text.count("[") + text.count("{") > MAX_JSON_BRACKETS:
+        return _NOT_JSON
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError):
+        return _NOT_JSON
+
+
 def _user_attributes(raw: str | None) -> dict[str, object]:
     if not raw or len(raw) > MAX_USER_ATTRIBUTES:
         return {}
-    try:
-        value = json.loads(urllib.parse.unquote(raw))
-    except ValueError:
-        return {}
+    value = _visitor_json(urllib.parse.unquote(raw))
     if type(value) is not dict:
         return {}
     return {k: v for k, v in value.items() if type(k) is str and type(v) in (str, int, float, bool)}
@@ -146,13 +163,15 @@ def plan_request(ruleset: Ruleset, config: Config, facts: Facts, new_id: Callabl
     decisions = decide(ruleset, attributes, facts.now, summary.exposures)
     rewrites: list[tuple[str, str]] = []
     serve_path = None
+    # Only a page may be served from another path: an asset in the flag's scope stays itself.
+    navigation = is_page_navigation(facts.method, str(request["path"]), facts.headers)
     client: dict[str, object] = {}
     for decision in decisions:
         flag = ruleset.by_key[decision.flag]
         variant = flag.variants[decision.variant]
-        if variant.ops:
+        if variant.ops or variant.dropped:
             rewrites.append((decision.flag, decision.variant))
-        if serve_path is None and variant.serve_path:
+        if serve_path is None and variant.serve_path and navigation:
             serve_path = variant.serve_path
         if flag.client:
             client[decision.flag] = decision.value
@@ -171,6 +190,7 @@ def plan_request(ruleset: Ruleset, config: Config, facts: Facts, new_id: Callabl
         debug_header=debug,
         counts=counts + outcomes.counts if outcomes and visitor.counted else [],
         exposed=outcomes.exposed if outcomes else [],
+        drop_headers=conditional_headers(facts.method, str(request["path"]), facts.headers),
     )
 
 
@@ -192,9 +212,8 @@ def plan_client_event(
     """Count a client-posted event the rules declare with ``client: true``."""
     if len(body) > MAX_EVENT_BODY:
         return EventResult(413, "body too large", [])
-    try:
-        payload = json.loads(body)
-    except ValueError:
+    payload = _visitor_json(body)
+    if payload is _NOT_JSON:
         return EventResult(400, "body is not JSON", [])
     name = payload.get("event") if type(payload) is dict else None
     if type(name) is not str:

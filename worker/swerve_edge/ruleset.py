@@ -13,6 +13,8 @@ from collections.abc import Callable
 
 from .bucketing import SeedBatch, bucket_ranges, seed_state
 from .conditions import Predicate, compile_condition, path_getter
+from .operations import Dropped, Operation, prepare
+from .regex_safety import bounded_search
 from .weights import effective_weights
 
 # Format 2: rollouts carry weights (percent) and coverage; ranges are computed here.
@@ -23,16 +25,23 @@ class RulesetError(ValueError):
     """The document is not a compiled Swerve ruleset this edge can read."""
 
 
+class NewerFormat(RulesetError):
+    """The document was compiled for a newer Worker than this one."""
+
+
 class Variant:
     """One variant: the client value, its HTML operations and an optional origin path."""
 
-    __slots__ = ("index", "key", "ops", "serve_path", "value")
+    __slots__ = ("dropped", "index", "key", "ops", "serve_path", "value")
 
     def __init__(self, index: int, spec: dict) -> None:
         self.index = index
         self.key: str = spec["key"]
         self.value = spec.get("value")
-        self.ops: list[list] = spec.get("ops", [])
+        # Operations are checked now, not mid-stream: those this Worker cannot apply are dropped.
+        self.ops: tuple[Operation, ...]
+        self.dropped: tuple[Dropped, ...]
+        self.ops, self.dropped = prepare(spec.get("ops", []))
         self.serve_path: str | None = spec.get("serve_path")
 
 
@@ -138,9 +147,10 @@ class Event:
 
     def __init__(self, spec: dict) -> None:
         self.name: str = spec["name"]
-        self.path = re.compile(spec["path"]).search if spec.get("path") else None
-        self.query = tuple((k, re.compile(v).search) for k, v in sorted(spec.get("query", {}).items()))
-        self.referrer = re.compile(spec["referrer"]).search if spec.get("referrer") else None
+        # Visitors choose these inputs: matching is bounded (regex_safety), refused patterns never match.
+        self.path = bounded_search(spec["path"]) if spec.get("path") else None
+        self.query = tuple((k, bounded_search(v)) for k, v in sorted(spec.get("query", {}).items()))
+        self.referrer = bounded_search(spec["referrer"]) if spec.get("referrer") else None
         self.client: bool = bool(spec.get("client"))
 
     def matches(self, path: str, query: dict, referrer_host: str) -> bool:
@@ -184,16 +194,13 @@ def load_ruleset(document: dict) -> Ruleset:
     """Build evaluation objects from a decoded compiled document; RulesetError if it is not one."""
     if type(document) is not dict or type(document.get("format")) is not int:
         raise RulesetError("not a Swerve ruleset")
-    if document["format"] != FORMAT:
-        newer = document["format"] > FORMAT
-        raise RulesetError(
-            f"ruleset format {document['format']} "
-            + (
-                "needs a newer Worker: deploy the current worker/"
-                if newer
-                else f"is too old: this Worker reads {FORMAT}"
-            )
+    if document["format"] > FORMAT:
+        raise NewerFormat(
+            f"ruleset format {document['format']} needs a newer Worker (this one reads format {FORMAT}): "
+            "deploy the current worker/ with `npx wrangler deploy`"
         )
+    if document["format"] != FORMAT:
+        raise RulesetError(f"ruleset format {document['format']} is too old: this Worker reads {FORMAT}")
     try:
         segment_specs = document.get("segments", [])
         segment_index = {spec["name"]: i for i, spec in enumerate(segment_specs)}

@@ -8,13 +8,16 @@ import os
 import shutil
 import subprocess
 import sys
-import tomllib
 from pathlib import Path
 from typing import Any
 
 from ..build import compiled_from_sources, read_compiled
 from ..errors import CliError
-from ..kv import WranglerKv
+from ..kv import BINDING, WranglerD1, WranglerKv
+from ..local_state import LocalD1, LocalKv, LocalState, open_local
+from ..wrangler_config import find_config, local_target, read_config
+
+STATS_BINDING = "SWERVE_STATS"
 
 DEFAULT_RULES = ["rules"]
 
@@ -98,7 +101,7 @@ def kv_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--env", help="wrangler environment (default: `local` for local KV when wrangler.toml has [env.local])"
     )
-    parser.add_argument("--persist-to", metavar="DIR", help="local KV directory (default: wrangler's .wrangler/state)")
+    parser.add_argument("--persist-to", metavar="DIR", help="local state (default: wrangler's .wrangler/state)")
     parser.add_argument("--config", metavar="FILE", help="wrangler.toml to use (default: wrangler's lookup)")
 
 
@@ -114,35 +117,37 @@ def wrangler() -> str:
     return shutil.which("wrangler") or "wrangler"
 
 
-def wrangler_config(config: str | None) -> Path | None:
-    """The wrangler.toml in use: ``--config``, else the first one from here up (wrangler's lookup)."""
-    if config:
-        return Path(config)
-    found = (folder / "wrangler.toml" for folder in (Path.cwd(), *Path.cwd().parents))
-    return next((path for path in found if path.is_file()), None)
-
-
 def default_env(args: argparse.Namespace) -> str | None:
-    """``--env``; for local KV without it, ``local`` when wrangler.toml has [env.local].
+    """``--env``; for local state without it, ``local`` when the wrangler config has [env.local].
 
     That environment is what runs on this machine (``make demo``, ``wrangler dev --env
-    local``), so every local command reads and writes the KV namespace those read.
+    local``), so every local command reads and writes the namespaces those read.
     """
     if args.env or args.remote:
         return args.env
-    path = wrangler_config(args.config)
-    try:
-        config = tomllib.loads(path.read_text(encoding="utf-8")) if path else {}
-    except (OSError, tomllib.TOMLDecodeError):
-        return None
-    return LOCAL_ENV if LOCAL_ENV in config.get("env", {}) else None
+    path = find_config(args.config, Path.cwd())
+    return LOCAL_ENV if path is not None and LOCAL_ENV in read_config(path).get("env", {}) else None
 
 
-def kv_from_args(args: argparse.Namespace) -> WranglerKv:
-    """The KV transport the options name."""
-    return WranglerKv(
-        wrangler(), remote=args.remote, env=default_env(args), persist_to=args.persist_to, config=args.config
-    )
+def _local(args: argparse.Namespace) -> LocalState:
+    target = local_target(args.persist_to, args.config, default_env(args), Path.cwd())
+    label = args.persist_to or os.path.relpath(target.persist)
+    return open_local(target, label)
+
+
+def kv_from_args(args: argparse.Namespace) -> WranglerKv | LocalKv:
+    """The KV transport the options name: wrangler for --remote; else one local Miniflare process."""
+    if args.remote:
+        return WranglerKv(wrangler(), remote=True, env=args.env, config=args.config)
+    return _local(args).kv(BINDING)
+
+
+def d1_from_args(args: argparse.Namespace, binding: str = STATS_BINDING) -> LocalD1 | WranglerD1:
+    """The D1 database the options name: wrangler for --remote (read-only queries); else the
+    command's one local process, shared with KV."""
+    if args.remote:
+        return WranglerD1(wrangler(), binding, env=args.env, config=args.config)
+    return _local(args).d1(binding)
 
 
 def author(args: argparse.Namespace) -> str:

@@ -7,6 +7,7 @@ import json
 import os
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 import msgspec
@@ -20,16 +21,15 @@ from .. import dev_vars
 from .. import explain as explain_mod
 from .. import simulate as simulate_mod
 from ..errors import CliError
+from ..wrangler_config import find_config
 from .common import (
     DEFAULT_RULES,
     document_from_args,
     json_object,
     kv_args,
-    kv_from_args,
     moment,
     pairs,
     rules_args,
-    wrangler_config,
 )
 from .publishing import source_document
 
@@ -43,7 +43,7 @@ def _explained_document(args: argparse.Namespace) -> tuple[dict, str]:
     if args.source:
         if args.paths or args.compiled:
             raise CliError("--from replaces rule paths and --compiled: give only one of them")
-        document, label = source_document(kv_from_args(args), args.source)
+        document, label = source_document(args, args.source)
         if document is None:
             raise CliError(f"{label}: `swerve push` publishes rules/ first")
         return document, label
@@ -57,7 +57,7 @@ def _cookie_keys() -> tuple[list[bytes], str]:
     """SWERVE_COOKIE_KEYS from the environment, else from the project's .dev.vars."""
     if os.environ.get("SWERVE_COOKIE_KEYS"):
         return cookie.parse_keys(os.environ["SWERVE_COOKIE_KEYS"]), "SWERVE_COOKIE_KEYS"
-    config = wrangler_config(None)
+    config = find_config(None, Path.cwd())
     if config is not None:
         path = config.parent / dev_vars.FILE
         local = dev_vars.read(path)

@@ -17,11 +17,12 @@ from .. import live_edits, publish
 from .. import status as status_mod
 from ..errors import CliError
 from ..kv import WranglerKv
+from ..local_state import LocalKv
 from .common import author, kv_args, kv_from_args
 from .publishing import EVENTUALLY
 
 
-def live_document(kv: WranglerKv) -> tuple[publish.Pointer, dict[str, Any]]:
+def live_document(kv: WranglerKv | LocalKv) -> tuple[publish.Pointer, dict[str, Any]]:
     """The current pointer and the document it points at; CliError before the first push."""
     pointer = publish.read_pointer(kv)
     if pointer is None:
@@ -29,7 +30,9 @@ def live_document(kv: WranglerKv) -> tuple[publish.Pointer, dict[str, Any]]:
     return pointer, publish.read_version(kv, pointer.version)
 
 
-def _publish(args: argparse.Namespace, kv: WranglerKv, before: publish.Pointer, new: dict, action: str) -> None:
+def _publish(
+    args: argparse.Namespace, kv: WranglerKv | LocalKv, before: publish.Pointer, new: dict, action: str
+) -> None:
     message = args.message or f"{action} {args.flag}"
     pointer = publish.push(kv, new, message, author(args), before=before, action=action)
     if pointer is None:

@@ -20,6 +20,7 @@ from ..build import compiled_from_sources, read_compiled
 from ..errors import CliError
 from ..kv import WranglerKv
 from ..live_state import carry_forward
+from ..local_state import LocalKv
 from .common import (
     DEFAULT_RULES,
     author,
@@ -50,7 +51,7 @@ def announce_step(name: str) -> None:
         time.sleep(600)
 
 
-def published(kv: WranglerKv, label: str) -> tuple[dict | None, str]:
+def published(kv: WranglerKv | LocalKv, label: str) -> tuple[dict | None, str]:
     """A stored document by label: 'current', 'N' or 'vN'."""
     if label == "current":
         pointer = publish.read_pointer(kv)
@@ -61,11 +62,14 @@ def published(kv: WranglerKv, label: str) -> tuple[dict | None, str]:
     return publish.read_version(kv, version), f"v{version} ({kv.where})"
 
 
-def source_document(kv: WranglerKv, label: str) -> tuple[dict | None, str]:
-    """A document and its label from ``current``, a version, a compiled ``.json`` or rule files."""
+def source_document(args: argparse.Namespace, label: str) -> tuple[dict | None, str]:
+    """A document and its label from ``current``, a version, a compiled ``.json`` or rule files.
+
+    KV is opened (with the command's options) only for ``current`` or a version.
+    """
     path = Path(label)
     if label == "current" or label.removeprefix("v").isdigit():
-        return published(kv, label)
+        return published(kv_from_args(args), label)
     if path.suffix == ".json" and path.is_file():
         return read_compiled(label), label
     return compiled_from_sources([label]), f"{label} (local files)"
@@ -73,8 +77,8 @@ def source_document(kv: WranglerKv, label: str) -> tuple[dict | None, str]:
 
 def cmd_push(args: argparse.Namespace) -> int:
     """Validate, compile, show the diff, check guardrails, confirm, publish."""
+    kv = kv_from_args(args)  # a local helper boots while the rules compile
     compiled = compiled_from_sources(args.paths or DEFAULT_RULES, strict=args.strict)
-    kv = kv_from_args(args)
     pointer = publish.read_pointer(kv)
     old = publish.read_version(kv, pointer.version) if pointer else None
     document, notes = carry_forward(compiled, old)
@@ -84,10 +88,13 @@ def cmd_push(args: argparse.Namespace) -> int:
         print(f"nothing to publish: version {pointer.version} ({kv.where}) already has this content")
         return 0
     label = f"v{pointer.version} ({kv.where})" if pointer else f"nothing ({kv.where})"
-    files = f"{', '.join(args.paths or DEFAULT_RULES)} (local files)"
-    print(diff_mod.render(diff_mod.diff(old, document), label, files))
     now = datetime.datetime.now(datetime.UTC).timestamp()
-    broken = [r for r in simulate_mod.simulate(load_ruleset(document), document, 5000, 1, now) if r.breaks_guardrail]
+    # One simulation serves the guardrails and the diff's exposure changes; none without guardrails.
+    guarded = any(f.get("meta", {}).get("max_exposure") is not None for f in document.get("flags", []))
+    exposures = simulate_mod.simulate(load_ruleset(document), document, 5000, 1, now) if guarded else None
+    files = f"{', '.join(args.paths or DEFAULT_RULES)} (local files)"
+    print(diff_mod.render(diff_mod.diff(old, document, now=now, new_exposures=exposures), label, files))
+    broken = [r for r in exposures or [] if r.breaks_guardrail]
     for result in broken:
         print(
             f"GUARDRAIL: {result.flag} would expose {result.exposed:.1f}% (max_exposure {result.max_exposure:g}%)",
@@ -147,9 +154,8 @@ def cmd_pull(args: argparse.Namespace) -> int:
 
 def cmd_diff(args: argparse.Namespace) -> int:
     """Semantic diff of two rulesets."""
-    kv = kv_from_args(args)
-    old, label_old = source_document(kv, args.a)
-    new, label_new = source_document(kv, args.b)
+    old, label_old = source_document(args, args.a)
+    new, label_new = source_document(args, args.b)
     if new is None:
         raise CliError(f"{label_new}: nothing to compare")
     changes = diff_mod.diff(old, new, visitors=args.visitors)

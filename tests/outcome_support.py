@@ -1,0 +1,52 @@
+"""Helpers for tests that read what the Worker recorded in its local D1."""
+
+import time
+from pathlib import Path
+
+from edge_support import Client, Edge
+
+ROOT = Path(__file__).resolve().parent.parent
+MIGRATIONS = sorted((ROOT / "migrations").glob("*.sql"))
+# wrangler.toml's SWERVE_STATS database id: the CLI's local state and the Worker share it.
+DATABASE = "00000000-0000-0000-0000-000000000000"
+
+Counts = dict[tuple[str, str, str], int]
+
+
+def migrate(edge: Edge) -> None:
+    """Apply migrations/ as wrangler would: each statement in order."""
+    for path in MIGRATIONS:
+        text = "\n".join(line for line in path.read_text().splitlines() if not line.lstrip().startswith("--"))
+        for statement in text.split(";"):
+            if statement.strip():
+                edge.d1(statement)
+
+
+def counts(edge: Edge) -> Counts:
+    """(flag, variant, metric) -> count, over every context and hour."""
+    rows = edge.d1("SELECT flag, variant, metric, SUM(count) AS n FROM swerve_stats GROUP BY flag, variant, metric")
+    return {(r["flag"], r["variant"], r["metric"]): r["n"] for r in rows}
+
+
+def settle(edge: Edge, want: Counts) -> Counts:
+    """D1's counts once ``want`` is there (or after 20 s): pending counts flush on the next request."""
+    seen: Counts = {}
+    for _ in range(200):
+        Client(edge).get("/logo.png")  # any request lets a pending tally flush
+        seen = counts(edge)
+        if all(seen.get(k) == v for k, v in want.items()):
+            return seen
+        time.sleep(0.1)
+    return seen
+
+
+def quiet(edge: Edge) -> Counts:
+    """D1's counts once two reads a moment apart agree (every pending count flushed)."""
+    seen = settle(edge, {})
+    for _ in range(100):
+        time.sleep(0.2)
+        again = settle(edge, {})
+        if again == seen:
+            return again
+        seen = again
+    return seen
