@@ -32,7 +32,7 @@ from swerve_edge.http import (
 )
 from swerve_edge.loader import RulesetCache
 from swerve_edge.operations import Dropped
-from swerve_edge.outcomes import Count, error_counts
+from swerve_edge.outcomes import Count, error_counts, page_counts, skip_counts
 from swerve_edge.plan import Facts, Plan, plan_client_event, plan_request
 from swerve_edge.ruleset import Ruleset
 from swerve_edge.skips import Skips
@@ -50,6 +50,11 @@ _isolate: dict = {"config": None, "fetch_options": None}
 _clocks: dict[str, object] = {}
 _logged: set[str] = set()
 _tally: Tally | None = None
+# Pages still streaming: their operations' keys, by page number, until the document ends.
+# Bounded: a page whose stream never ends loses its health count, never memory.
+MAX_OPEN_PAGES = 512
+_pages: dict[int, list[tuple[str, str, int]]] = {}
+_pages_seen = [0]
 # The proxy handed to waitUntil for the last flush: destroyed when the next one starts
 # (flushes never overlap, so by then it has settled).
 _flush_proxy: list = []
@@ -143,6 +148,21 @@ class _OpHandler:
         except Exception as exc:
             _skips.add(self.flag, self.variant, self.index, f"failed:{type(exc).__name__}", repr(exc)[:300])
 
+    def seen(self, this: object, element: object) -> None:
+        """As ``element``, marking the page's own handler object: its selector matched here."""
+        this.hit = True
+        self.element(element)
+
+
+def _page_end(this: object, _end: object) -> None:
+    # ``this`` is the page's document handler: which of its operations matched nothing.
+    try:
+        keys = _pages.pop(this.page, None)
+        if keys is not None:
+            _count(page_counts(keys, [bool(op.hit) for op in this.ops]))
+    except Exception as exc:
+        _log_once(f"health:{type(exc).__name__}", f"swerve: counting selector health failed: {exc!r}")
+
 
 def _inject_bootstrap(this: object, element: object) -> None:
     # ``this`` is the request's handler object: lol-html calls it for every <head> start tag,
@@ -153,11 +173,16 @@ def _inject_bootstrap(this: object, element: object) -> None:
     element.prepend(this.script, _handlers["as_html"])
 
 
+def _seen_proxy(op_handler: _OpHandler) -> object:
+    return create_proxy(op_handler.seen, capture_this=True)
+
+
 def _handlers_for(ruleset: Ruleset) -> dict:
     if _handlers["ruleset"] is not ruleset:
         if _handlers["as_html"] is None:
             _handlers["as_html"] = _js({"html": True})
             _handlers["bootstrap"] = create_proxy(_inject_bootstrap, capture_this=True)
+            _handlers["page_end"] = create_proxy(_page_end, capture_this=True)
         # Proxies of the previous version are left to the GC: a response still streaming may use them.
         utf8: dict = {}
         ascii_only: dict = {}
@@ -178,13 +203,14 @@ def _handlers_for(ruleset: Ruleset) -> dict:
                         refused.append(Dropped(op.index, "selector", f"HTMLRewriter refused {op.selector!r}: {exc}"))
                         continue
                     in_ascii = html_ops.applied(op, ascii_only=True)
-                    other = (
-                        handler
-                        if in_ascii == written
-                        else create_proxy(_OpHandler(flag.key, variant.key, op.index, in_ascii))
-                    )
-                    utf8.setdefault(key, []).append((op.selector, handler))
-                    ascii_only.setdefault(key, []).append((op.selector, other))
+                    both = [(written, handler)] if in_ascii == written else [(written, handler), (in_ascii, None)]
+                    for i, (how, proxy) in enumerate(both):
+                        op_handler = _OpHandler(flag.key, variant.key, op.index, how)
+                        entry = (op.selector, proxy or create_proxy(op_handler), _seen_proxy(op_handler), op.index)
+                        if i == 0:
+                            utf8.setdefault(key, []).append(entry)
+                        if i == len(both) - 1:
+                            ascii_only.setdefault(key, []).append(entry)
                 if refused:
                     dropped[key] = refused
         _handlers.update(ruleset=ruleset, utf8=utf8, ascii=ascii_only, dropped=dropped)
@@ -253,11 +279,24 @@ def _rewriter(facts: Facts, response: object, content_type: str, plan: Plan, han
         _count_dropped(plan, handlers["dropped"])
     chosen = handlers["utf8"] if header_is_utf8(content_type) else handlers["ascii"]
     rewriter = None
+    ops: list = []
+    keys: list[tuple[str, str, int]] = []
     for key in plan.rewrites:
-        for selector, handler in chosen.get(key, ()):
+        for selector, _handler, seen, index in chosen.get(key, ()):
             if rewriter is None:
                 rewriter = HTMLRewriter.new()
-            rewriter.on(selector, handler)
+            # The page's own handler object records whether the selector matched (selector health).
+            op = _js({"element": seen, "hit": False})
+            rewriter.on(selector, op)
+            ops.append(op)
+            keys.append((key[0], key[1], index))
+    if ops:
+        _pages_seen[0] += 1
+        page = _pages_seen[0]
+        while len(_pages) >= MAX_OPEN_PAGES:
+            del _pages[next(iter(_pages))]
+        _pages[page] = keys
+        rewriter.onDocument(_js({"end": handlers["page_end"], "ops": ops, "page": page}))
     if plan.bootstrap:
         if rewriter is None:
             rewriter = HTMLRewriter.new()
@@ -318,26 +357,40 @@ async def _flush(db: object, tally: Tally, taken: dict) -> None:
         tally.done(taken, ok)
 
 
-def _record(env: object, ctx: object, config: Config, counts: list[Count]) -> None:
-    """Add a response's counts to this isolate's tally; flush after the response when due.
+def _tally_at(now: float) -> Tally:
+    global _tally
+    if _tally is None:
+        config = _isolate["config"] or load_config(lambda _name: "")
+        _tally = Tally(config.stats_flush, config.stats_max_keys, now)
+    return _tally
+
+
+def _count(counts: list[Count]) -> None:
+    """Counts known after the response went out (selector health): flushed with the next request's."""
+    now = time.time()
+    _tally_at(now).add(counts, now)
+
+
+def _record(env: object, ctx: object, counts: list[Count]) -> None:
+    """Add a response's counts (and the isolate's skipped operations) to the tally; flush when due.
 
     Never raises and never delays the response: D1 is written in ``ctx.waitUntil``.
     """
-    global _tally
-    if not counts and (_tally is None or not _tally.pending):
+    if not counts and not _skips.counts and (_tally is None or not _tally.pending):
         return
     try:
         db = _stats_db(env)
         if db is None:
             return
         now = time.time()
-        if _tally is None:
-            _tally = Tally(config.stats_flush, config.stats_max_keys, now)
-        _tally.add(counts, now)
-        if _tally.due(now):
+        tally = _tally_at(now)
+        tally.add(counts, now)
+        if _skips.counts:
+            tally.add_totals(skip_counts(_skips.take()), now)
+        if tally.due(now):
             while _flush_proxy:
                 _flush_proxy.pop().destroy()
-            proxy = create_proxy(_flush(db, _tally, _tally.take(now)))
+            proxy = create_proxy(_flush(db, tally, tally.take(now)))
             _flush_proxy.append(proxy)
             ctx.waitUntil(proxy)
     except Exception as exc:
@@ -386,7 +439,7 @@ async def on_fetch(request: object, env: object, ctx: object) -> object:
             if request.method == "POST" and URL.new(request.url).pathname == EVENT_PATH:
                 result, answer = await _client_event(request, ruleset, config)
                 if result.counts:
-                    _record(env, ctx, config, list(result.counts))
+                    _record(env, ctx, list(result.counts))
                 return answer
             if request.method in ("GET", "HEAD"):
                 facts = _facts(request)
@@ -404,7 +457,7 @@ async def on_fetch(request: object, env: object, ctx: object) -> object:
         answer, cookies = _respond(facts, response, plan, handlers)
         # The counts that rely on the summary cookie hold only if the answer carries it.
         carried = plan.counts if cookies else []
-        _record(env, ctx, config, carried + error_counts(plan.exposed, response.status))
+        _record(env, ctx, carried + error_counts(plan.exposed, response.status))
         return answer
     except Exception as exc:
         _log_once(f"respond:{type(exc).__name__}", f"swerve: rewrite failed, serving the origin unchanged: {exc!r}")

@@ -10,13 +10,7 @@ from typing import Any
 
 import msgspec
 
-from swerve_edge.outcomes import CONVERSION, ERROR, EXPOSURE, REQUEST
-
-# Selector health metrics (counted by the edge's rewrite): pages checked, and per
-# operation index the pages where its selector matched nothing / it could not apply.
-PAGE = "page"
-MISS = "miss:"
-SKIP = "skip:"
+from swerve_edge.outcomes import CONVERSION, ERROR, EXPOSURE, MISS, PAGE, REQUEST, SKIP
 
 __all__ = ["CONVERSION", "ERROR", "EXPOSURE", "MISS", "PAGE", "REQUEST", "SKIP", "StatRow", "decode_rows"]
 

@@ -25,6 +25,11 @@ EXPOSURE = "exposure"
 REQUEST = "request"
 ERROR = "error"
 CONVERSION = "conversion:"
+# Selector health, per rewritten page: pages checked, and per operation index the pages
+# where its selector matched nothing / it could not apply (``skips``).
+PAGE = "page"
+MISS = "miss:"
+SKIP = "skip:"
 
 
 class Count(NamedTuple):
@@ -86,3 +91,22 @@ def error_counts(exposed: list[tuple[str, str, str]], status: int) -> list[Count
     if status >= 500:
         out.extend(Count(flag, variant, context, ERROR) for flag, variant, context in exposed)
     return out
+
+
+def page_counts(ops: list[tuple[str, str, int]], hits: list[bool]) -> list[Count]:
+    """Selector health of one rewritten page: ``page`` per variant, ``miss:<i>`` per operation that
+    matched nothing (``ops`` and ``hits`` in the same order)."""
+    counts: list[Count] = []
+    seen: set[tuple[str, str]] = set()
+    for (flag, variant, index), hit in zip(ops, hits, strict=True):
+        if (flag, variant) not in seen:
+            seen.add((flag, variant))
+            counts.append(Count(flag, variant, "", PAGE))
+        if not hit:
+            counts.append(Count(flag, variant, "", f"{MISS}{index}"))
+    return counts
+
+
+def skip_counts(skips: dict[tuple[str, str, int], int]) -> dict[Count, int]:
+    """``skip:<i>`` totals from the isolate's skipped operations (``Skips.take``)."""
+    return {Count(flag, variant, "", f"{SKIP}{index}"): n for (flag, variant, index), n in skips.items()}

@@ -8,7 +8,7 @@ A failed flush puts its counts back while they fit under the bound, and drops (a
 counts) the rest, so a broken D1 can never grow memory without limit.
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from .outcomes import Count
 
@@ -43,17 +43,24 @@ class Tally:
 
     def add(self, counts: Iterable[Count], now: float) -> None:
         """Add one to each count, in the period of ``now``."""
+        totals: dict[Count, int] = {}
+        for count in counts:
+            totals[count] = totals.get(count, 0) + 1
+        self.add_totals(totals, now)
+
+    def add_totals(self, totals: Mapping[Count, int], now: float) -> None:
+        """Add ``totals[count]`` to each count, in the period of ``now``."""
         period = period_of(now)
         pending = self.pending
-        for flag, variant, context, metric in counts:
+        for (flag, variant, context, metric), n in totals.items():
             key = (flag, variant, context, period, metric)
             if key in pending:
-                pending[key] += 1
+                pending[key] += n
             elif len(pending) < 4 * self.max_keys:
-                pending[key] = 1
+                pending[key] = n
             else:
                 # A flush is long overdue (D1 failing): bound memory, remember the loss.
-                self.dropped += 1
+                self.dropped += n
 
     def due(self, now: float) -> bool:
         """Whether to flush now: something pending, none in flight, and the interval or bound reached."""
