@@ -1,11 +1,13 @@
 """The demo site's origin: a small static server for ``demo/site`` on 127.0.0.1.
 
-Used by ``make demo`` and the browser tests. Clean URLs map to the HTML files
+Used by ``make demo``, the browser tests, and ``python -m swerve.demo_origin`` (for
+``npx wrangler dev --env local``). Clean URLs map to the HTML files
 (``/pricing`` -> ``pricing.html``, ``/signup/done`` -> ``signup-done.html``).
 """
 
 import http.server
 import mimetypes
+import sys
 import threading
 import urllib.parse
 from pathlib import Path
@@ -54,3 +56,18 @@ class DemoOrigin:
         """Stop serving."""
         self.server.shutdown()
         self.server.server_close()
+
+
+def main() -> None:
+    """``python -m swerve.demo_origin [PORT]``: serve the demo site (default 127.0.0.1:8788) until Ctrl-C."""
+    port = int(sys.argv[1]) if len(sys.argv) > 1 else 8788
+    origin = DemoOrigin(port)
+    print(f"the demo site on {origin.url}/ (Ctrl-C stops it)", flush=True)
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        origin.close()
+
+
+if __name__ == "__main__":
+    main()

@@ -31,6 +31,7 @@ from .ruleset import Ruleset
 from .summary import Summary, fresh, record_event, record_pageview
 
 MAX_USER_ATTRIBUTES = 2048
+BOT_DEBUG = "visitor=bot; the User-Agent is a bot's: rules not reading request.bot are skipped and no cookie is set"
 # JSON from visitors holds flat objects: any more brackets than this is refused before parsing,
 # which bounds the parser's recursion (a deeply nested value would raise RecursionError).
 MAX_JSON_BRACKETS = 32
@@ -178,6 +179,9 @@ def plan_request(ruleset: Ruleset, config: Config, facts: Facts, new_id: Callabl
     debug = None
     if token_matches(facts.headers.get("swerve-debug", ""), config.debug_token):
         debug = ", ".join(f"{d.flag}={d.variant}; {d.describe()}" for d in decisions) or "none"
+        if request["bot"] is True:
+            # A crawler (or curl, or headless Chrome) sees defaults: say why, first.
+            debug = f"{BOT_DEBUG}, {debug}"
     return Plan(
         rewrites=rewrites,
         serve_path=serve_path,
