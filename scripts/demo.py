@@ -103,7 +103,9 @@ def main() -> int:
             return 1
     print("Starting the Swerve demo")
     if dev_vars.create(ROOT / dev_vars.FILE):
-        print(f"  created {dev_vars.FILE} with development secrets (cookie keys, debug token); git ignores it")
+        print(f"  created {dev_vars.FILE} with development secrets (cookie, debug, preview keys); git ignores it")
+    for name in dev_vars.complete(ROOT / dev_vars.FILE):
+        print(f"  added a development {name} to {dev_vars.FILE}")
     secrets = dev_vars.read(ROOT / dev_vars.FILE)
     env = local_env()
     origin = DemoOrigin(args.origin_port)

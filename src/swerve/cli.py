@@ -14,11 +14,11 @@ import sys
 from swerve_edge.ruleset import RulesetError
 
 from . import publish
-from .commands import evaluate, live, outcomes, publishing, rules, site
+from .commands import evaluate, live, outcomes, preview, publishing, rules, site
 from .errors import CliError
 from .kv import KvError
 
-GROUPS = (rules, evaluate, publishing, live, outcomes, site)
+GROUPS = (rules, evaluate, publishing, live, preview, outcomes, site)
 USAGE_ERROR = 2
 
 
