@@ -145,6 +145,7 @@ def test_the_command_prints_a_link_the_worker_accepts(tmp_path: Path) -> None:
     from_file = swerve("preview", "hero-headline=outcome", "--json", "--url", "/pricing", cwd=project, key=None)
     out = json.loads(from_file.stdout)
     assert out["forced"] == {"hero-headline": "outcome"} and out["version"] == 1
+    assert out["notes"] == ["hero-headline does not apply on /pricing: open a page in its paths to see it"]
     assert out["clear"] == "http://127.0.0.1:8787/__swerve/preview?clear=1&to=/pricing"
     token = urllib.parse.parse_qs(urllib.parse.urlsplit(out["link"]).query)["t"][0]
     assert preview.verify(token, [f"{KEY}-local".encode()], time.time())[0] is not None

@@ -81,6 +81,7 @@ def cmd_preview(args: argparse.Namespace) -> int:
             "forced": forced,
             "expires": preview_links.utc(expires),
             "version": pointer.version,
+            "notes": notes,
         }
         print(json.dumps(out, indent=2))
         return 0
