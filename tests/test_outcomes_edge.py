@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from conftest import FIXTURES
 from edge_support import Client, Edge, Origin
-from outcome_support import counts, migrate, settle
+from outcome_support import counts, settle
 from test_edge import KEYS, rehash, variables
 
 from swerve.build import compiled_from_sources
@@ -33,7 +33,7 @@ def start(origin: Origin, tmp: Path, migrated: bool = True, **extra: str) -> Edg
         d1_persist=tmp / "d1",
     )
     if migrated:
-        migrate(edge)
+        edge.migrate()
     edge.publish(compiled_from_sources([str(FIXTURES / "outcome_rules")]), 1)
     return edge
 
