@@ -9,8 +9,10 @@ what to try, and stops everything on Ctrl-C. Its state is wrangler's default loc
 
 import argparse
 import datetime
+import os
 import signal
 import socket
+import subprocess
 import sys
 import threading
 import tomllib
@@ -20,7 +22,7 @@ from swerve import dev_vars, publish
 from swerve import diff as diff_mod
 from swerve import status as status_mod
 from swerve.build import compiled_from_sources
-from swerve.commands.common import LOCAL_ENV, kv_from_args
+from swerve.commands.common import LOCAL_ENV, kv_from_args, wrangler
 from swerve.demo_origin import DemoOrigin
 from swerve.errors import CliError
 from swerve.kv import KvError
@@ -48,6 +50,20 @@ def free(port: int) -> bool:
 def local_env() -> dict:
     """`[env.local]` of wrangler.toml: what `wrangler dev --env local` runs too."""
     return tomllib.loads(CONFIG.read_text())["env"][LOCAL_ENV]
+
+
+def migrate_stats() -> str:
+    """Create or update the outcome table in the local D1, the wrangler way; its database id."""
+    command = [
+        wrangler(), "d1", "migrations", "apply", "SWERVE_STATS", "--local", "--env", LOCAL_ENV, "--config", str(CONFIG)
+    ]  # fmt: skip
+    # CI=1: wrangler asks nothing and prints no spinner.
+    result = subprocess.run(
+        command, capture_output=True, text=True, cwd=ROOT, timeout=180, env={**os.environ, "CI": "1"}
+    )
+    if result.returncode != 0:
+        raise CliError(f"applying migrations/ to the local D1 failed:\n{result.stdout}{result.stderr}")
+    return next(db["database_id"] for db in local_env()["d1_databases"] if db["binding"] == "SWERVE_STATS")
 
 
 def publish_rules(kv: object) -> publish.Pointer:
@@ -114,6 +130,8 @@ def main() -> int:
     try:
         pointer = publish_rules(kv)
         document = publish.read_version(kv, pointer.version)
+        database = migrate_stats()
+        print("  outcome counts go to the local D1 (migrations/ applied with wrangler)")
     except (CliError, KvError, publish.PublishError) as exc:
         origin.close()
         print(f"swerve: {exc}", file=sys.stderr)
@@ -123,7 +141,9 @@ def main() -> int:
     print("  starting the Worker in workerd (pinned Miniflare, offline), [env.local] of wrangler.toml")
     variables = {**env.get("vars", {}), **secrets, "ORIGIN_URL": origin.url}
     namespace = next(ns["id"] for ns in env["kv_namespaces"] if ns["binding"] == "SWERVE_RULES")
-    edge = LocalEdge(STATE / "v3" / "kv", variables, namespace=namespace, port=args.port)
+    edge = LocalEdge(
+        STATE / "v3" / "kv", variables, namespace=namespace, port=args.port, d1=database, d1_persist=STATE / "v3" / "d1"
+    )
     url = f"http://127.0.0.1:{args.port}"
     idle = variables.get("SWERVE_SESSION_IDLE_SECONDS", "1800")
     token = secrets.get("SWERVE_DEBUG_TOKEN", "")
@@ -147,6 +167,10 @@ Things to try:
   - Why each variant (curl counts as a bot unless it sends a browser's User-Agent):
       curl -s -o /dev/null -D - -A '{BROWSER}' \\
         -H 'Swerve-Debug: {token}' {url}/
+  - Send 400 simulated visitors, then see what each variant did, and act on it:
+      .venv/bin/python scripts/traffic.py --visitors 400
+      .venv/bin/swerve report            (--html out/report.html for charts)
+      .venv/bin/swerve advance           (moves ramps, stops variants that break a guardrail)
   - Change a rule in rules/, then publish it and reload:
       .venv/bin/swerve push -m "my change" --yes
     see what is live: .venv/bin/swerve status; undo it: .venv/bin/swerve rollback

@@ -15,6 +15,7 @@ Entry style: a top-level ``on_fetch``. It runs on the pinned local runtime and, 
 the flags in wrangler.toml, on the current production runtime (see docs/deploy.md).
 """
 
+import asyncio
 import time
 import uuid
 
@@ -56,9 +57,10 @@ _tally: Tally | None = None
 MAX_OPEN_PAGES = 512
 _pages: dict[int, list[tuple[str, str, int]]] = {}
 _pages_seen = [0]
-# The proxy handed to waitUntil for the last flush: destroyed when the next one starts
-# (flushes never overlap, so by then it has settled).
+# The proxies handed to waitUntil for the last flush and the last scheduled flush: each is
+# destroyed when the next of its kind starts (by then it has settled).
 _flush_proxy: list = []
+_later_proxy: list = []
 
 
 def _log_once(kind: str, message: str) -> None:
@@ -376,6 +378,24 @@ async def _flush(db: object, tally: Tally, taken: dict) -> None:
         tally.done(taken, ok)
 
 
+async def _flush_later(db: object, tally: Tally, wait: float) -> None:
+    try:
+        await asyncio.sleep(wait)
+        if tally.pending and not tally.flushing:
+            await _flush(db, tally, tally.take(time.time()))
+    finally:
+        tally.scheduled = False
+
+
+def _wait_until(ctx: object, previous: list, coroutine: object) -> None:
+    # The previous proxy of this kind has settled (flushes of a kind never overlap): free it.
+    while previous:
+        previous.pop().destroy()
+    proxy = create_proxy(coroutine)
+    previous.append(proxy)
+    ctx.waitUntil(proxy)
+
+
 def _tally_at(now: float) -> Tally:
     global _tally
     if _tally is None:
@@ -407,11 +427,12 @@ def _record(env: object, ctx: object, counts: list[Count]) -> None:
         if _skips.counts:
             tally.add_totals(skip_counts(_skips.take()), now)
         if tally.due(now):
-            while _flush_proxy:
-                _flush_proxy.pop().destroy()
-            proxy = create_proxy(_flush(db, tally, tally.take(now)))
-            _flush_proxy.append(proxy)
-            ctx.waitUntil(proxy)
+            _wait_until(ctx, _flush_proxy, _flush(db, tally, tally.take(now)))
+        else:
+            wait = tally.wait(now)
+            if wait is not None:
+                tally.scheduled = True
+                _wait_until(ctx, _later_proxy, _flush_later(db, tally, wait))
     except Exception as exc:
         _log_once(f"record:{type(exc).__name__}", f"swerve: recording outcomes failed: {exc!r}")
 

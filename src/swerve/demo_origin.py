@@ -23,6 +23,9 @@ ROUTES = {
     "/signup/done": "signup-done.html",
     "/docs": "docs.html",
 }
+# The demo's broken deploy: the one-step signup page of the `signup-flow` flag fails, so
+# `swerve advance` has a variant to stop (README, "Measure").
+BROKEN = {"/signup-one-step": b"<!doctype html><title>Error</title><h1>Signup is down (the new backend failed)</h1>"}
 
 
 class _Handler(QuietHandler):
@@ -31,6 +34,9 @@ class _Handler(QuietHandler):
 
     def do_GET(self) -> None:
         path = urllib.parse.urlsplit(self.path).path
+        if path in BROKEN:
+            self.send_body(500, BROKEN[path], "text/html; charset=utf-8")
+            return
         name = ROUTES.get(path) or (path.removeprefix("/") if path.startswith("/static/") else None)
         file = (SITE / name).resolve() if name else None
         if file is None or SITE not in file.parents or not file.is_file():
