@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from conftest import FIXTURES
 from edge_support import Client, Edge, OriginHandler, Response
-from outcome_support import migrate, quiet, settle
+from outcome_support import quiet, settle
 from test_edge import DEBUG, bootstrap, summary_of, variables
 
 from swerve.build import compiled_from_sources
@@ -74,7 +74,7 @@ def edge(origin: PreviewOrigin, tmp_path_factory: pytest.TempPathFactory):
     tmp = tmp_path_factory.mktemp("preview")
     extra = {"SWERVE_STATS_FLUSH_SECONDS": "0", "SWERVE_PREVIEW_KEY": PREVIEW_KEY}
     worker = Edge(tmp / "kv", variables(origin, **extra), d1="swerve-stats", d1_persist=tmp / "d1")
-    migrate(worker)
+    worker.migrate()
     worker.publish(compiled_from_sources([str(FIXTURES / "preview_rules")]), 1)
     yield worker
     logs = worker.close()
