@@ -130,3 +130,12 @@ def test_client_events(ruleset: Ruleset, body: str, status: int, reason: str) ->
 def test_a_bot_posting_an_event_is_not_counted(ruleset: Ruleset) -> None:
     result = plan_client_event(ruleset, config(), facts(user_agent="curl/8.0"), '{"event": "cta_click"}', new_id)
     assert (result.status, result.reason, result.set_cookies) == (204, "not counted", [])
+
+
+def test_only_pages_count_as_a_variants_requests(ruleset: Ruleset) -> None:
+    # `sticky` rolls out on every path: a page and an image in its scope both decide it.
+    page = plan_request(ruleset, config(), facts(), new_id)
+    image = plan_request(ruleset, config(), facts("https://www.example.com/logo.png", sec_fetch_dest="image"), new_id)
+    script = plan_request(ruleset, config(), facts("https://www.example.com/app", accept="application/json"), new_id)
+    assert ("sticky", page.exposed[0][1], "") in page.exposed
+    assert image.exposed == [] and script.exposed == []

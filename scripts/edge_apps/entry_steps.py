@@ -37,11 +37,12 @@ async def on_fetch(request: object, env: object, ctx: object) -> object:
     config = _env(env)
     facts = _facts(request)
     plan = None
+    handlers: dict = {}
     if step >= 1:
         ruleset = await _ruleset(env, config)
         plan = plan_request(ruleset, config, facts, _new_id)
-        _handlers_for(ruleset)
+        handlers = _handlers_for(ruleset)
     response = await _fetch_origin(request, config, None)
     if step >= 2:
-        return _respond(request, response, plan._replace(rewrites=[], bootstrap=None), {})
+        return _respond(facts, response, plan._replace(rewrites=[], bootstrap=None), handlers)[0]
     return response

@@ -210,7 +210,9 @@ def plan_request(ruleset: Ruleset, config: Config, facts: Facts, new_id: Callabl
         set_cookies=_cookies(config, visitor),
         debug_header=debug,
         counts=counts + outcomes.counts if outcomes and visitor.counted else [],
-        exposed=outcomes.exposed if outcomes else [],
+        # A variant's requests and errors are its pages': an asset in the flag's scope is not a
+        # sign of the variant (and a new visitor's asset has no cookie yet to be counted once).
+        exposed=outcomes.exposed if outcomes and navigation else [],
         drop_headers=conditional_headers(facts.method, str(request["path"]), facts.headers),
         preview=previewing is not None,
         badge=preview.badge(previewing, facts.url) if previewing is not None and config.preview_badge else None,
