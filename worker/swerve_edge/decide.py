@@ -17,12 +17,20 @@ PREREQUISITE = "prerequisite"
 RULE = "rule"
 ROLLOUT = "rollout"
 STICKY = "sticky"
+# An adaptive rule's arm (``adaptive``): chosen now by the context's weights or the holdout,
+# or kept from an earlier exposure in the same context.
+ADAPT = "adapt"
+ADAPT_STICKY = "adapt-sticky"
 DEFAULT = "default"
 ERROR = "error"
 
 
 class Decision(NamedTuple):
-    """A flag's variant for this request and why: ``reason`` is one of the constants above."""
+    """A flag's variant for this request and why: ``reason`` is one of the constants above.
+
+    ``context`` is set for adaptive decisions: the context the visitor was decided in, as
+    outcomes record it (``<key>`` or ``holdout:<key>``, see ``context_weights``).
+    """
 
     flag: str
     variant: str
@@ -30,6 +38,7 @@ class Decision(NamedTuple):
     reason: str
     rule: int | None = None
     bucket: float | None = None
+    context: str = ""
 
     def describe(self) -> str:
         """A short human form, as in the ``Swerve-Decisions`` debug header."""
@@ -38,6 +47,8 @@ class Decision(NamedTuple):
             text += f" {self.rule}"
         if self.bucket is not None:
             text += f" bucket={self.bucket:.4f}"
+        if self.context:
+            text += f" context={self.context}"
         return text
 
 
@@ -50,13 +61,16 @@ def decide(
     now: float,
     exposures: dict[str, str] | None = None,
     trace: dict[str, list[str]] | None = None,
+    contexts: dict[str, str] | None = None,
 ) -> list[Decision]:
     """Decide every flag in scope for ``attributes["request"]["path"]``, in dependency order.
 
     ``now`` is epoch seconds; ``exposures`` maps flag keys to the variant this visitor
-    saw before (sticky rollouts). With ``trace``, each flag's reason chain is appended
-    to ``trace[flag]``. Both run the ruleset's generated evaluator (see ``evaluator``).
+    saw before (sticky rollouts) and ``contexts`` the adaptive ones to the context it was
+    seen in (an adaptive arm is kept only in the same context). With ``trace``, each flag's
+    reason chain is appended to ``trace[flag]``. Both run the ruleset's generated evaluator
+    (see ``evaluator``).
     """
     if trace is None:
-        return ruleset.evaluate(attributes, now, exposures or _NO_EXPOSURES, None)
-    return ruleset.traced()(attributes, now, exposures or _NO_EXPOSURES, trace)
+        return ruleset.evaluate(attributes, now, exposures or _NO_EXPOSURES, None, contexts or _NO_EXPOSURES)
+    return ruleset.traced()(attributes, now, exposures or _NO_EXPOSURES, trace, contexts or _NO_EXPOSURES)

@@ -159,7 +159,7 @@ def plan_request(ruleset: Ruleset, config: Config, facts: Facts, new_id: Callabl
     attributes = build_attributes(
         request, visitor.anonymous_id, visitor.user_id, visitor.user_attributes, summary.attributes(facts.now)
     )
-    decisions = decide(ruleset, attributes, facts.now, summary.exposures)
+    decisions = decide(ruleset, attributes, facts.now, summary.exposures, contexts=summary.contexts)
     rewrites: list[tuple[str, str]] = []
     serve_path = None
     # Only a page may be served from another path: an asset in the flag's scope stays itself.

@@ -75,7 +75,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--anonymous-id", default="explain-visitor", help="Swerve's anonymous id (rollout key)")
     p.add_argument("--attr", action="append", default=[], metavar="NAME=VALUE", help="a user.* attribute (repeatable)")
     p.add_argument("--behavior", metavar="JSON", help="behavior summary, for example '{\"sessions\": 3}'")
-    p.add_argument("--exposures", metavar="JSON", help="variants seen before, for sticky rollouts")
+    p.add_argument(
+        "--exposures",
+        metavar="JSON",
+        help='variants seen before, for sticky rollouts: {"flag": "variant"}, or for an adaptive flag '
+        '{"flag": {"variant": "...", "context": "1.0"}}',
+    )
     p.add_argument("--now", metavar="ISO-TIME", help="evaluate at this time (schedules)")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(run=cmd_explain)
