@@ -83,8 +83,11 @@ def _adapt_context_step(number: int, adaptive: "Adaptive", index: int, values: t
 def _adapt_holdout_step(number: int, adaptive: "Adaptive", remainder: int) -> str:
     bucket = remainder / 10000
     if remainder < adaptive.holdout_bp:
-        return f"rule {number}: holdout bucket {bucket:.4f} < {adaptive.holdout:g}%: holdout, a uniformly random arm"
-    return f"rule {number}: holdout bucket {bucket:.4f} >= {adaptive.holdout:g}%: the policy's weights choose"
+        return (
+            f"rule {number}: holdout bucket {bucket:.4f} < {adaptive.holdout:g}%: in the holdout, "
+            "a uniformly random arm instead"
+        )
+    return f"rule {number}: holdout bucket {bucket:.4f} >= {adaptive.holdout:g}%: these weights choose"
 
 
 def _adapt_weights_step(number: int, adaptive: "Adaptive", index: int) -> str:
@@ -404,6 +407,7 @@ class _Writer:
         if self.traced:
             shown = "".join(f"{v}, " for v in values)
             self.step(f"_adapt_context_step({number}, {self.const(adaptive)}, {c}, ({shown}))")
+            self.step(f"_adapt_weights_step({number}, {self.const(adaptive)}, {c})")
             self.step(f"_adapt_holdout_step({number}, {self.const(adaptive)}, {hashes}[{flag.holdout_lane}])")
         self.line(f"{r} = {hashes}[{flag.lane}]")
         self.line(f"if {hashes}[{flag.holdout_lane}] < {self.const(adaptive.holdout_bp)}:")
@@ -415,7 +419,6 @@ class _Writer:
         self.indent()
         self.line(f"{x} = {self.const(adaptive.keys)}[{c}]")
         self.line(f"{a} = _bisect({self.const(adaptive.cumulative)}[{c}], {r})")
-        self.step(f"_adapt_weights_step({number}, {self.const(adaptive)}, {c})")
         self.dedent()
         key = self.const(flag.key)
         arms = self.const(adaptive.arms)
