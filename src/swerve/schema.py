@@ -92,7 +92,7 @@ class Adapt(_Strict, kw_only=True):
     goal: str | None = None
     features: dict[str, list[int | float | str]] = {}
     holdout: Percent = 10
-    floor: Percent = 2
+    floor: Percent = 1
     min_units: Annotated[int, msgspec.Meta(ge=1)] = 100
     cadence: str = "1h"
     top_two: bool = False
