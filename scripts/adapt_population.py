@@ -98,6 +98,21 @@ def behavior(state: State, rng: random.Random) -> tuple[int, int]:
     return sessions, views
 
 
+def pages(state: State, rng: random.Random) -> list[list[str]]:
+    """The pages a visitor opens to arrive in ``state`` over real requests, one list per session.
+
+    Every session starts on the home page; the pricing views fall in any session; the last
+    session ends on the home page, where the visitor is decided in their state. Sessions
+    are separated by more than the Worker's ``SWERVE_SESSION_IDLE_SECONDS``.
+    """
+    sessions, views = behavior(state, rng)
+    walk = [["/"] for _ in range(sessions)]
+    for _ in range(views):
+        walk[rng.randrange(sessions)].append("/pricing")
+    walk[-1].append("/")
+    return walk
+
+
 def expected_rate(weights_by_state: dict[State, list[float]]) -> float:
     """The population's conversion rate when visitors in each state get arms by these shares (summing to 1)."""
     return sum(share * sum(w * r for w, r in zip(weights_by_state[s], s.rates, strict=True)) for s, share in states())

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from swerve.build import compiled_from_sources
+from swerve.diff import diff
 from swerve.learn import LEARN, plan_learn
 from swerve.live_state import rehashed
 from swerve.publish import Pointer
@@ -149,3 +150,14 @@ def test_a_policy_learned_for_other_features_counts_as_none(tmp_path: Path) -> N
     live = rehashed(document, {"flags": {"offer": {"rules": {"0": {"policy": stale}}}}})
     plan = plan_learn(live, rows(T0, DATA), [], None, T0 + HOUR, seed=1)
     assert len(plan.changes) == 1  # no cadence wait: the stale policy is not what the edge serves
+
+
+def test_a_learned_version_diffs_context_by_context(tmp_path: Path) -> None:
+    document = compile_rules(tmp_path)
+    learned = plan_learn(document, rows(T0, DATA), [], None, T0 + HOUR, seed=1).changes[0].document
+    (change,) = diff(document, learned, visitors=2000, now=T0)
+    policy = learned["state"]["flags"]["offer"]["rules"]["0"]["policy"]
+    assert change.fields["state.rules[0].policy[1]"] == [None, policy["contexts"]["1"]]
+    assert change.fields["state.rules[0].policy.updated"] == [None, iso(T0 + HOUR)]
+    assert change.exposure["trial"][1] > change.exposure["trial"][0]  # simulated with the learned weights
+    assert diff(learned, learned) == []

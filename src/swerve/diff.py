@@ -1,8 +1,10 @@
 """``swerve diff``: what changes between two compiled rulesets, semantically.
 
-Flags, segments and events added, removed and changed, field by field. For a flag whose
-targeting changed, both versions run over the same synthetic population (``simulate``)
-and the change in exposure per variant is shown.
+Flags, segments and events added, removed and changed, field by field, the flags' live
+state included (``state.*``: kill switches, weights, ramp steps, stops, and learned
+policies context by context). For a flag whose targeting or live state changed, both
+versions run over the same synthetic population (``simulate``) and the change in exposure
+per variant is shown.
 """
 
 import json
@@ -61,6 +63,23 @@ def _flat(flag: dict) -> dict[str, Any]:
     return out
 
 
+def _state_fields(document: dict | None, flag: str) -> dict[str, Any]:
+    """A flag's live state as field path -> value; a learned policy one field per context."""
+    entry = ((document or {}).get("state") or {}).get("flags", {}).get(flag, {})
+    out: dict[str, Any] = {}
+    if entry.get("killed"):
+        out["state.killed"] = True
+    for index, rule in sorted((entry.get("rules") or {}).items()):
+        for name, value in sorted(rule.items()):
+            if name == "policy" and isinstance(value, dict):
+                for key, weights in sorted((value.get("contexts") or {}).items()):
+                    out[f"state.rules[{index}].policy[{key}]"] = weights
+                out[f"state.rules[{index}].policy.updated"] = value.get("updated")
+            else:
+                out[f"state.rules[{index}].{name}"] = value
+    return out
+
+
 def diff(
     old: dict | None,
     new: dict,
@@ -86,11 +105,12 @@ def diff(
         for name in sorted(before.keys() & after.keys()):
             a, b = before[name], after[name]
             if section == "flags":
-                a, b = _flat(a), _flat(b)
+                a, b = _flat(a) | _state_fields(old, name), _flat(b) | _state_fields(new, name)
             fields = {f: [a.get(f), b.get(f)] for f in sorted(a.keys() | b.keys()) if a.get(f) != b.get(f)}
             if fields:
                 changes.append(Change(section=section, name=name, kind="changed", fields=fields))
-                if section == "flags" and any(f in _TARGETING or f.startswith("rules[") for f in fields):
+                targeting = (f in _TARGETING or f.startswith(("rules[", "state.")) for f in fields)
+                if section == "flags" and any(targeting):
                     retargeted.append(name)
     segments_changed = any(c.section == "segments" for c in changes)
     if old and (retargeted or segments_changed):
