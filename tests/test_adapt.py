@@ -285,3 +285,14 @@ def test_a_forged_summary_cannot_choose_the_arm_or_count(document: dict) -> None
     forged = {ANONYMOUS_COOKIE: "b" * 32, SUMMARY_COOKIE: claim}
     plan = request(ruleset, "/", forged)
     assert summary(forged).exposures["offer"] == arm and plan.counts == [] and plan.exposed == []
+
+
+def test_sticky_false_decides_again_every_time(tmp_path: Path) -> None:
+    ruleset = load_ruleset(
+        compile_text(tmp_path, RULES.replace("    default: standard\n", "    default: standard\n    sticky: false\n"))
+    )
+    attrs = attributes("visitor-7", sessions=3, events={"pricing_view": 4})
+    first = offer(ruleset, attrs)
+    other = next(a for a in ("standard", "trial", "tap") if a != first.variant)
+    again = offer(ruleset, attrs, {"offer": other}, {"offer": first.context})
+    assert (again.variant, again.reason) == (first.variant, ADAPT)
