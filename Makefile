@@ -40,6 +40,7 @@ test-pyodide: install
 	$(PY) scripts/pyodide_tests.py
 
 test: install lint test-pyodide
+	$(PY) scripts/ensure_chromium.py
 	$(VENV)/bin/swerve validate rules/
 	$(PY) -m pytest -q
 

@@ -5,7 +5,10 @@ In one run, on this machine, in the pinned Miniflare/workerd, for a 29 KB page:
   js           a JavaScript pass-through Worker (the baseline: "added" is over this);
   bare_python  a Python Worker that only forwards (scripts/edge_apps/bare_forwarder.py);
   swerve       Swerve: 50 flags (two targeting rules and a rollout each), 3 HTML rewrites
-               and the client bootstrap;
+               and the client bootstrap, recording outcomes into a local D1 (each request
+               is a new visitor: about 40 first exposures counted per request);
+  no_stats     the same Swerve without the D1 binding (recording off), latency only: what
+               recording costs is swerve - no_stats;
   growthbook   GrowthBook's Cloudflare edge app (npm @growthbook/edge-cloudflare, bundled with
                esbuild, compatibility date 2024-11-01), its SDK payload in local KV, one
                visual experiment making the same three page changes.
@@ -61,8 +64,12 @@ def start_edges(folder: Path, origin_url: str) -> dict[str, LocalEdge]:
         edges["bare_python"] = LocalEdge(
             folder / "kv-bare", {"ORIGIN_URL": origin_url}, main=APPS / "bare_forwarder.py"
         )
-        edges["swerve"] = LocalEdge(folder / "kv-swerve", swerve_vars)
-        edges["swerve"].publish(swerve_document(folder), 1)
+        document = swerve_document(folder)
+        edges["swerve"] = LocalEdge(folder / "kv-swerve", swerve_vars, d1="bench-stats", d1_persist=folder / "d1")
+        edges["swerve"].migrate()
+        edges["swerve"].publish(document, 1)
+        edges["no_stats"] = LocalEdge(folder / "kv-no-stats", swerve_vars)
+        edges["no_stats"].publish(document, 1)
         edges["growthbook"] = LocalEdge(
             folder / "kv-growthbook", growthbook_vars, esm=bundle_growthbook(folder), kv_aliases=("KV_GB_PAYLOAD",)
         )
@@ -135,6 +142,8 @@ def main() -> int:
         print(f"{name:>12}  {cold_ms[name]:8.1f} {throughput[name]:11.0f} {rss[name]:8.1f}")
     print(f"(req/s: median of {args.rounds} rounds of {args.seconds:g} s; RSS after {served:,}+ requests each)")
 
+    recording = stats["swerve"][50] - stats["no_stats"][50]
+    print(f"\nrecording outcomes adds {recording:+.2f} ms at p50 (swerve with D1 - the same without)")
     own = added["swerve"][50] - added["bare_python"][50]
     tax = added["bare_python"][50]
     targets_met = {
@@ -169,6 +178,7 @@ def main() -> int:
             "growthbook_added_p50_ms": added["growthbook"][50],
             "growthbook_added_p99_ms": added["growthbook"][99],
             "own_work_p50_ms": own,
+            "recording_p50_ms": recording,
             "js_p50_ms": stats["js"][50],
             "origin_p50_ms": stats["origin"][50],
             "swerve_rps_8": throughput["swerve"],

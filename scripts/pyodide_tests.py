@@ -29,6 +29,7 @@ TESTS = [
     "tests/test_plan.py",
     "tests/test_cookie.py",
     "tests/test_summary.py",
+    "tests/test_preview.py",
     "tests/test_html_ops.py",
     "tests/test_bundle.py",
 ]

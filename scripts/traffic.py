@@ -7,10 +7,12 @@ signup page, and some of them sign up (``/signup/done``, the ``signup`` goal). W
 visitor signs up depends on what Swerve showed them, read from the served HTML, so the
 report has real differences to find:
 
-- base signup chance 4% for a visitor who reached the signup page;
+- base signup chance 8% for a visitor who reached the signup page;
 - the "outcome" hero headline ("Ship the right page to every visitor") makes it x1.5;
 - the card pricing page x1.2;
-- the no-card trial offer x1.3.
+- the no-card trial offer x1.3;
+- the free-trial banner x1.2;
+- nobody signs up on a signup page that failed (the demo's broken one-step signup).
 
 The visitors and their choices come from ``--seed``: the same seed walks the same way
 (what Swerve shows them still depends on their random anonymous ids). Progress goes to
@@ -34,12 +36,13 @@ MOBILE = (
     "Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
     "Version/18.0 Mobile/15E148 Safari/604.1"
 )
-BASE_SIGNUP = 0.04
+BASE_SIGNUP = 0.08
 # What a visitor saw (a marker in the served HTML) and how it changes their signup chance.
 LIFTS = (
     ("hero: outcome", "Ship the right page to every visitor", 1.5),
     ("pricing: cards", 'id="pricing-cards"', 1.2),
     ("offer: no-card trial", "no card needed", 1.3),
+    ("trial banner", 'id="trial-banner"', 1.2),
 )
 
 
@@ -52,6 +55,7 @@ class Visitor:
         self.cookies: dict[str, str] = {}
         self.seen: set[str] = set()
         self.statuses: Counter[int] = Counter()
+        self.last_status = 0
         self.signed_up = False
 
     def request(self, method: str, path: str, body: bytes | None = None) -> str:
@@ -67,6 +71,7 @@ class Visitor:
         text = response.read().decode("utf-8", "replace")
         conn.close()
         self.statuses[response.status] += 1
+        self.last_status = response.status
         for name, value in response.getheaders():
             if name.lower() == "set-cookie":
                 key, _, rest = value.partition("=")
@@ -99,7 +104,7 @@ def journey(base: urllib.parse.SplitResult, rng: random.Random) -> Visitor:
         visitor.request("GET", "/docs")
     if rng.random() < 0.7:
         visitor.request("GET", "/signup")
-        if rng.random() < visitor.signup_chance() / 0.7:
+        if visitor.last_status < 500 and rng.random() < visitor.signup_chance() / 0.7:
             visitor.request("GET", "/signup/done")
             visitor.signed_up = True
     return visitor

@@ -6,20 +6,10 @@ from pathlib import Path
 from edge_support import Client, Edge
 
 ROOT = Path(__file__).resolve().parent.parent
-MIGRATIONS = sorted((ROOT / "migrations").glob("*.sql"))
 # wrangler.toml's SWERVE_STATS database id: the CLI's local state and the Worker share it.
 DATABASE = "00000000-0000-0000-0000-000000000000"
 
 Counts = dict[tuple[str, str, str], int]
-
-
-def migrate(edge: Edge) -> None:
-    """Apply migrations/ as wrangler would: each statement in order."""
-    for path in MIGRATIONS:
-        text = "\n".join(line for line in path.read_text().splitlines() if not line.lstrip().startswith("--"))
-        for statement in text.split(";"):
-            if statement.strip():
-                edge.d1(statement)
 
 
 def counts(edge: Edge) -> Counts:

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 from conftest import FIXTURES, ROOT
 from edge_support import Client, Edge, Origin
-from outcome_support import DATABASE, migrate, quiet
+from outcome_support import DATABASE, quiet
 
 from swerve_edge import cookie
 from swerve_edge.summary import Summary
@@ -96,7 +96,7 @@ def site(tmp_path_factory: pytest.TempPathFactory):
         "SWERVE_STATS_FLUSH_SECONDS": "0",
     }
     edge = Edge(persist / "v3" / "kv", variables, namespace=NAMESPACE, d1=DATABASE, d1_persist=persist / "v3" / "d1")
-    migrate(edge)
+    edge.migrate()
     yield edge, persist
     edge.close()
     origin.close()

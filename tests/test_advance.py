@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from conftest import FIXTURES, ROOT
 from edge_support import Client, Edge, Origin
-from outcome_support import DATABASE, migrate, quiet
+from outcome_support import DATABASE, quiet
 
 RULES = FIXTURES / "advance_rules"
 NAMESPACE = "00000000000000000000000000000000"  # wrangler.toml's SWERVE_RULES id
@@ -66,7 +66,7 @@ def site(tmp_path_factory: pytest.TempPathFactory):
         "SWERVE_STATS_FLUSH_SECONDS": "0",
     }
     edge = Edge(persist / "v3" / "kv", variables, namespace=NAMESPACE, d1=DATABASE, d1_persist=persist / "v3" / "d1")
-    migrate(edge)
+    edge.migrate()
     yield edge, persist
     edge.close()
     origin.close()
@@ -122,7 +122,7 @@ def test_a_killed_advance_leaves_the_previous_version_serving(tmp_path: Path, st
     variables = {"ORIGIN_URL": origin.url, "SWERVE_COOKIE_KEYS": "k", "SWERVE_STATS_FLUSH_SECONDS": "0"}
     edge = Edge(persist / "v3" / "kv", variables, namespace=NAMESPACE, d1=DATABASE, d1_persist=persist / "v3" / "d1")
     try:
-        migrate(edge)
+        edge.migrate()
         visit(edge, "/pricing", 30)
         quiet(edge)
         kill_advance_at(step, persist)

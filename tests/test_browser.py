@@ -1,23 +1,25 @@
-"""A visitor's journey through the demo site in headless Chromium (Debian's), behind the Worker.
+"""A visitor's journey through the demo site in headless Chromium, behind the Worker.
+
+The browser is Debian's chromium, or Playwright's when that is what `make test` could install
+(``swerve.chromium``).
 
 Screenshots of each state are kept in out/screenshots/ as test artifacts.
 """
 
-import shutil
 import time
 from pathlib import Path
 
 import pytest
-from conftest import ROOT
-from playwright.sync_api import Browser, BrowserContext, sync_playwright
+from conftest import DEMO_RULES, ROOT
+from playwright.sync_api import Browser, BrowserContext, Playwright, sync_playwright
 
+from swerve import chromium
 from swerve.build import compiled_from_sources
 from swerve.demo_origin import DemoOrigin
 from swerve.local_runtime import LocalEdge
 
 SHOTS = ROOT / "out" / "screenshots"
 IDLE_SECONDS = 2
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 # As the machine notes advise: no sandbox as root, and no background connections on a closed network.
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking"]
 ARGS += ["--disable-component-update", "--disable-sync"]
@@ -39,21 +41,27 @@ def site(tmp_path_factory: pytest.TempPathFactory):
         "SWERVE_POINTER_TTL_SECONDS": "5",
     }
     edge = LocalEdge(tmp_path_factory.mktemp("kv"), variables)
-    edge.publish(compiled_from_sources([str(ROOT / "rules")]), 1)
+    edge.publish(compiled_from_sources([str(DEMO_RULES)]), 1)
     yield f"http://127.0.0.1:{edge.url.port}"
     edge.close()
     origin.close()
 
 
+def launch(playwright: Playwright) -> Browser:
+    """Headless Chromium: SWERVE_CHROMIUM or Debian's, else the one of Playwright's own installer."""
+    executable = chromium.launch_path()
+    if executable is None and not Path(playwright.chromium.executable_path).is_file():
+        pytest.fail("no Chromium: `make test` installs one (see scripts/ensure_chromium.py)")
+    return playwright.chromium.launch(executable_path=executable, args=ARGS)
+
+
 @pytest.fixture(scope="module")
 def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.fail("Debian's chromium is needed: `apt-get install chromium` (.ci/run installs it)")
     SHOTS.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield chromium
-        chromium.close()
+        launched = launch(playwright)
+        yield launched
+        launched.close()
 
 
 @pytest.fixture

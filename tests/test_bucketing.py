@@ -3,13 +3,13 @@
 import json
 
 import pytest
-from conftest import ROOT
+from conftest import GROWTHBOOK_CASES
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from swerve_edge import bucketing
 
-CASES = json.loads((ROOT.parent / "shared" / "conformance" / "growthbook" / "cases.json").read_text())
+CASES = json.loads(GROWTHBOOK_CASES.read_text())
 
 
 def test_conformance_file_has_the_311_cases_we_run() -> None:

@@ -5,7 +5,7 @@ source) are loaded and evaluated; the generated text is parsed and checked to co
 value from the document at all: every constant is a small integer the generator counted,
 every name one it made up. Random documents then check that loading either works or says
 RulesetError, that evaluation never raises, and that the traced evaluator (``explain``)
-decides exactly like the fast one.
+decides exactly like the fast one, with and without a preview's forced variants.
 """
 
 import ast
@@ -190,8 +190,9 @@ def test_hostile_documents_never_become_code(document: dict, visitors: list[dict
     if ruleset is None:
         return
     for traced in (False, True):
-        source, _name = evaluator.generate(ruleset, traced)
-        assert_no_rule_content(source)
+        for previewing in (False, True):
+            source, _name = evaluator.generate(ruleset, traced, previewing)
+            assert_no_rule_content(source)
     for attributes in visitors:
         trace: dict[str, list[str]] = {}
         assert decide(ruleset, attributes, NOW) == decide(ruleset, attributes, NOW, trace=trace)
@@ -235,6 +236,14 @@ def test_random_documents_load_or_refuse_and_traced_decides_like_fast(document: 
             assert d.variant in by_key[d.flag].variants
             assert d.reason != "error", (d, trace.get(d.flag))
             assert trace[d.flag], d
+        if ruleset.flags:
+            # A preview forces one flag's variant; the rest decide as they would, never by error.
+            flag = data.draw(st.sampled_from(ruleset.flags))
+            variant = data.draw(st.sampled_from(sorted(flag.variants)))
+            previewed = decide(ruleset, attributes, NOW, exposures, forced={flag.key: variant})
+            assert previewed == decide(ruleset, attributes, NOW, exposures, {}, forced={flag.key: variant})
+            for d in previewed:
+                assert (d.variant, d.reason) == (variant, "preview") if d.flag == flag.key else d.reason != "error"
 
 
 @settings(max_examples=200, deadline=None)

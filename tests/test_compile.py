@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import ROOT
+from conftest import DEMO_RULES, ROOT
 
 from swerve.compiler import compile_rules
 from swerve.schema import ACTIONS as SCHEMA_ACTIONS
@@ -23,12 +23,12 @@ def compile_dir(folder: Path) -> bytes:
 
 
 def test_same_rules_in_another_file_layout_give_the_same_bytes(tmp_path: Path) -> None:
-    original = compile_dir(ROOT / "rules")
+    original = compile_dir(DEMO_RULES)
     # Everything in one file, sections in reverse order, entries in reverse order.
     merged: dict[str, dict] = {"events": {}, "segments": {}, "flags": {}}
     import yaml
 
-    for file in sorted((ROOT / "rules").glob("*.yaml"), reverse=True):
+    for file in sorted(DEMO_RULES.glob("*.yaml"), reverse=True):
         data = yaml.safe_load(file.read_text())
         for section, entries in data.items():
             merged[section].update(dict(reversed(list(entries.items()))))
@@ -58,8 +58,13 @@ def test_rollouts_keep_weights_and_the_edge_computes_ranges(example_document: di
 
 def test_cli_compile_and_schema(tmp_path: Path) -> None:
     out = tmp_path / "ruleset.json"
-    subprocess.run([sys.executable, "-m", "swerve.cli", "compile", "-o", str(out)], cwd=ROOT, check=True, timeout=60)
-    assert out.read_bytes() == compile_dir(ROOT / "rules")
+    subprocess.run(
+        [sys.executable, "-m", "swerve.cli", "compile", str(DEMO_RULES), "-o", str(out)],
+        cwd=ROOT,
+        check=True,
+        timeout=60,
+    )
+    assert out.read_bytes() == compile_dir(DEMO_RULES)
     schema = subprocess.run(
         [sys.executable, "-m", "swerve.cli", "schema"], cwd=ROOT, check=True, capture_output=True, timeout=60
     ).stdout

@@ -1,17 +1,17 @@
 """GrowthBook's public SDK test cases, run against the edge evaluator's own functions.
 
-The cases are read in place from ../shared/conformance/growthbook/cases.json.
+The cases, and their license, are in tests/conformance/growthbook/.
 """
 
 import json
 
 import pytest
-from conftest import ROOT
+from conftest import GROWTHBOOK_CASES
 
 from swerve_edge import bucketing
 from swerve_edge.conditions import eval_condition
 
-CASES = json.loads((ROOT.parent / "shared" / "conformance" / "growthbook" / "cases.json").read_text())
+CASES = json.loads(GROWTHBOOK_CASES.read_text())
 
 
 def _ids(category: str) -> list[str]:

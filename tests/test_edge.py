@@ -202,7 +202,9 @@ def test_debug_header_needs_the_token(edge: Edge) -> None:
     assert Client(edge).get("/", headers={"swerve-debug": "wrong"}).header("swerve-decisions") is None
     assert Client(edge).get("/").header("swerve-decisions") is None
     header = Client(edge).get("/", headers={"swerve-debug": DEBUG}).header("swerve-decisions")
-    assert "every-op=all; rule 1" in header and "crawler=human; rule 2" in header
+    assert "every-op=all; rule 1" in header and "crawler=human; rule 2" in header and "visitor=bot" not in header
+    curl = Client(edge, user_agent="curl/8.5.0").get("/", headers={"swerve-debug": DEBUG}).header("swerve-decisions")
+    assert curl.startswith("visitor=bot; the User-Agent is a bot's") and "every-op=plain; default" in curl
 
 
 def test_everything_else_passes_through_byte_for_byte(edge: Edge, origin: Origin) -> None:

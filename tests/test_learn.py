@@ -157,7 +157,7 @@ def test_a_learned_version_diffs_context_by_context(tmp_path: Path) -> None:
     learned = plan_learn(document, rows(T0, DATA), [], None, T0 + HOUR, seed=1).changes[0].document
     (change,) = diff(document, learned, visitors=2000, now=T0)
     policy = learned["state"]["flags"]["offer"]["rules"]["0"]["policy"]
-    assert change.fields["state.rules[0].policy[1]"] == [None, policy["contexts"]["1"]]
-    assert change.fields["state.rules[0].policy.updated"] == [None, iso(T0 + HOUR)]
+    assert change.fields["live.rules[0].policy[1]"] == [None, policy["contexts"]["1"]]
+    assert change.fields["live.rules[0].policy.updated"] == [None, iso(T0 + HOUR)]
     assert change.exposure["trial"][1] > change.exposure["trial"][0]  # simulated with the learned weights
     assert diff(learned, learned) == []

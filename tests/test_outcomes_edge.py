@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from conftest import FIXTURES
 from edge_support import Client, Edge, Origin
-from outcome_support import counts, migrate, settle
+from outcome_support import counts, settle
 from test_edge import KEYS, rehash, variables
 
 from swerve.build import compiled_from_sources
@@ -28,12 +28,12 @@ def exposed_variant(visitor: Client, flag: str) -> str:
 def start(origin: Origin, tmp: Path, migrated: bool = True, **extra: str) -> Edge:
     edge = Edge(
         tmp / "kv",
-        variables(origin, SWERVE_STATS_FLUSH_SECONDS="0", **extra),
+        variables(origin, **{"SWERVE_STATS_FLUSH_SECONDS": "0", **extra}),
         d1="swerve-stats",
         d1_persist=tmp / "d1",
     )
     if migrated:
-        migrate(edge)
+        edge.migrate()
     edge.publish(compiled_from_sources([str(FIXTURES / "outcome_rules")]), 1)
     return edge
 
@@ -175,5 +175,21 @@ def test_selector_health_counts_pages_where_an_operation_matched_nothing(origin:
         seen = settle(worker, want)
         assert {k: seen.get(k) for k in want} == want
         assert ("health", "checked", "miss:0") not in seen
+    finally:
+        worker.close()
+
+
+def test_counts_land_within_the_flush_interval_when_no_request_follows(origin: Origin, tmp_path: Path) -> None:
+    worker = start(origin, tmp_path, SWERVE_STATS_FLUSH_SECONDS="2")
+    try:
+        Client(worker).get("/")  # the first request's counts wait: the interval has not passed
+        for _ in range(100):  # read D1 directly: no request reaches the Worker meanwhile
+            if ("offer", "standard", "exposure") in counts(worker) or ("offer", "trial", "exposure") in counts(worker):
+                break
+            time.sleep(0.1)
+        exposures = sum(
+            n for (flag, _v, metric), n in counts(worker).items() if flag == "offer" and metric == "exposure"
+        )
+        assert exposures == 1
     finally:
         worker.close()

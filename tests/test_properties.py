@@ -4,7 +4,7 @@ import tempfile
 from pathlib import Path
 
 import yaml
-from conftest import ROOT
+from conftest import DEMO_RULES
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -75,7 +75,7 @@ conditions = st.recursive(
 
 
 def example_ruleset():
-    rules, _ = validate([str(ROOT / "rules")])
+    rules, _ = validate([str(DEMO_RULES)])
     return load_ruleset(compile_rules(rules))
 
 
@@ -121,11 +121,11 @@ def test_rollout_split_within_one_point_over_100k_ids(seed: str, prefix: str) ->
 
 ENTRIES = [
     (section, name, entry)
-    for file in sorted((ROOT / "rules").glob("*.yaml"))
+    for file in sorted(DEMO_RULES.glob("*.yaml"))
     for section, entries in yaml.safe_load(file.read_text()).items()
     for name, entry in entries.items()
 ]
-EXPECTED = canonical_json(compile_rules(validate([str(ROOT / "rules")])[0]))
+EXPECTED = canonical_json(compile_rules(validate([str(DEMO_RULES)])[0]))
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

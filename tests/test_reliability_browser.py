@@ -6,12 +6,10 @@ pages, charset declared in ``<meta>`` only or in the header only, show inserted 
 inserted script strings and the bootstrap with the characters the rules hold.
 """
 
-from pathlib import Path
-
 import pytest
 from playwright.sync_api import Browser, sync_playwright
 from reliability_support import PageOrigin, document, flag
-from test_browser import ARGS, CHROMIUM, PERSON, VIEW
+from test_browser import PERSON, VIEW, launch
 
 from swerve.local_runtime import LocalEdge
 
@@ -37,10 +35,8 @@ def site(tmp_path_factory: pytest.TempPathFactory):
 
 @pytest.fixture(scope="module")
 def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.fail("Debian's chromium is needed: `apt-get install chromium` (.ci/run installs it)")
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        chromium = launch(playwright)
         yield chromium
         chromium.close()
 

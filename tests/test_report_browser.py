@@ -3,12 +3,10 @@
 The screenshot is kept as out/screenshots/report.png (the whole page).
 """
 
-from pathlib import Path
-
 import pytest
 from playwright.sync_api import sync_playwright
 from report_fixture import ARMS, NOW, OFFER_RATES, RAMP_CHANGE, Fixture, totals
-from test_browser import ARGS, CHROMIUM, SHOTS
+from test_browser import SHOTS, launch
 
 from swerve.report import build_report
 from swerve.report_html import render_html
@@ -28,14 +26,12 @@ def requests() -> list[str]:
 
 @pytest.fixture(scope="module")
 def page(fixture: Fixture, requests: list[str], tmp_path_factory: pytest.TempPathFactory):
-    if not Path(CHROMIUM).exists():
-        pytest.fail("Debian's chromium is needed: `apt-get install chromium` (.ci/run installs it)")
     report = build_report(fixture.document, fixture.rows, fixture.history, load=fixture.load, now=NOW)
     path = tmp_path_factory.mktemp("report") / "report.html"
     path.write_text(render_html(report), encoding="utf-8")
     SHOTS.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        browser = launch(playwright)
         context = browser.new_context(viewport={"width": 1280, "height": 900}, offline=True)
         tab = context.new_page()
         tab.on("request", lambda request: requests.append(request.url))

@@ -58,3 +58,15 @@ def test_upserts_add_to_existing_rows_in_statements_of_at_most_16_rows() -> None
             db.execute(sql, params)
     rows = dict(db.execute("SELECT variant, count FROM swerve_stats"))
     assert rows == {f"v{i}": 2 * (i + 1) for i in range(40)}
+
+
+def test_one_flush_is_scheduled_for_when_the_interval_ends() -> None:
+    tally = Tally(interval=30, max_keys=10, now=100)
+    assert tally.wait(101) is None  # nothing pending
+    tally.add([Count("f", "a", "", "exposure")], now=110)
+    assert tally.wait(110) == 20
+    tally.scheduled = True
+    assert tally.wait(111) is None  # one at a time
+    tally.scheduled = False
+    tally.take(131)
+    assert tally.wait(140) is None  # a flush in flight

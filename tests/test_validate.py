@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES, ROOT
+from conftest import DEMO_RULES, FIXTURES, ROOT
 
 from swerve.validate import validate
 
@@ -32,8 +32,8 @@ def expectations(path: Path) -> list[tuple[int, str, str]]:
     return found
 
 
-def test_example_rules_are_valid() -> None:
-    result = run_cli("validate", "rules/")
+def test_demo_rules_are_valid() -> None:
+    result = run_cli("validate", str(DEMO_RULES))
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("valid: 8 flags, 4 segments, 6 events")
 

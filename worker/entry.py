@@ -7,20 +7,22 @@ response unchanged; once the page streams, a handler never raises: an operation 
 cannot apply is skipped and counted (``swerve_edge.skips``). JS objects are created during
 requests, never at import, so the deploy-time snapshot holds none. Handler proxies are
 built once per ruleset version (for pages declared UTF-8, and in ASCII for every other
-charset, see ``swerve_edge.charset``) and reused, and so is the bootstrap handler, which
-keeps its per-request state on the one JS object each request gives it.
+charset, see ``swerve_edge.charset``) and reused, and so are the bootstrap and preview
+badge handlers, which keep their per-request state on the one JS object each request gives
+them. Preview links (``swerve_edge.preview``) are answered here, without the origin.
 
 Entry style: a top-level ``on_fetch``. It runs on the pinned local runtime and, with
 the flags in wrangler.toml, on the current production runtime (see docs/deploy.md).
 """
 
+import asyncio
 import time
 import uuid
 
 from js import URL, Headers, HTMLRewriter, Intl, Object, Request, Response, console, fetch
 from pyodide.ffi import create_proxy, to_js
 
-from swerve_edge import html_ops
+from swerve_edge import html_ops, preview
 from swerve_edge.charset import header_is_utf8
 from swerve_edge.config import Config, load_config
 from swerve_edge.http import (
@@ -43,7 +45,7 @@ EVENT_PATH = "/__swerve/event"
 _cache: RulesetCache | None = None
 # Per ruleset version: handler proxies for pages declared UTF-8 ("utf8") and all others
 # ("ascii"), and the operations this Worker drops; per isolate: the {html: true} options and
-# the bootstrap handler.
+# the bootstrap and preview badge handlers.
 _handlers: dict = {"ruleset": None, "utf8": {}, "ascii": {}, "dropped": {}, "as_html": None, "bootstrap": None}
 # Per isolate: the config read from env, and the JS options object for origin fetches.
 _isolate: dict = {"config": None, "fetch_options": None}
@@ -55,9 +57,10 @@ _tally: Tally | None = None
 MAX_OPEN_PAGES = 512
 _pages: dict[int, list[tuple[str, str, int]]] = {}
 _pages_seen = [0]
-# The proxy handed to waitUntil for the last flush: destroyed when the next one starts
-# (flushes never overlap, so by then it has settled).
+# The proxies handed to waitUntil for the last flush and the last scheduled flush: each is
+# destroyed when the next of its kind starts (by then it has settled).
 _flush_proxy: list = []
+_later_proxy: list = []
 
 
 def _log_once(kind: str, message: str) -> None:
@@ -140,18 +143,23 @@ class _OpHandler:
         self.index = index
         self.how = how
 
-    def element(self, element: object) -> None:
+    def element(self, element: object, page: object = None) -> None:
         try:
             html_ops.apply(element, self.how, _handlers["as_html"])
         except html_ops.Skip as skip:
-            _skips.add(self.flag, self.variant, self.index, skip.kind, skip.reason)
+            self.skipped(page, skip.kind, skip.reason)
         except Exception as exc:
-            _skips.add(self.flag, self.variant, self.index, f"failed:{type(exc).__name__}", repr(exc)[:300])
+            self.skipped(page, f"failed:{type(exc).__name__}", repr(exc)[:300])
+
+    def skipped(self, page: object, kind: str, reason: str) -> None:
+        # A previewing visitor's page counts nothing (its handler object says so).
+        if page is None or not page.preview:
+            _skips.add(self.flag, self.variant, self.index, kind, reason)
 
     def seen(self, this: object, element: object) -> None:
         """As ``element``, marking the page's own handler object: its selector matched here."""
         this.hit = True
-        self.element(element)
+        self.element(element, this)
 
 
 def _page_end(this: object, _end: object) -> None:
@@ -173,6 +181,14 @@ def _inject_bootstrap(this: object, element: object) -> None:
     element.prepend(this.script, _handlers["as_html"])
 
 
+def _inject_badge(this: object, element: object) -> None:
+    # ``this`` is the request's badge handler object: the badge goes into the first <body>.
+    if this.done:
+        return
+    this.done = True
+    element.prepend(this.badge, _handlers["as_html"])
+
+
 def _seen_proxy(op_handler: _OpHandler) -> object:
     return create_proxy(op_handler.seen, capture_this=True)
 
@@ -183,6 +199,7 @@ def _handlers_for(ruleset: Ruleset) -> dict:
             _handlers["as_html"] = _js({"html": True})
             _handlers["bootstrap"] = create_proxy(_inject_bootstrap, capture_this=True)
             _handlers["page_end"] = create_proxy(_page_end, capture_this=True)
+            _handlers["badge"] = create_proxy(_inject_badge, capture_this=True)
         # Proxies of the previous version are left to the GC: a response still streaming may use them.
         utf8: dict = {}
         ascii_only: dict = {}
@@ -275,7 +292,7 @@ def _rewriter(facts: Facts, response: object, content_type: str, plan: Plan, han
             "docs/limits.md)",
         )
         return None
-    if plan.rewrites:
+    if plan.rewrites and not plan.preview:
         _count_dropped(plan, handlers["dropped"])
     chosen = handlers["utf8"] if header_is_utf8(content_type) else handlers["ascii"]
     rewriter = None
@@ -286,11 +303,11 @@ def _rewriter(facts: Facts, response: object, content_type: str, plan: Plan, han
             if rewriter is None:
                 rewriter = HTMLRewriter.new()
             # The page's own handler object records whether the selector matched (selector health).
-            op = _js({"element": seen, "hit": False})
+            op = _js({"element": seen, "hit": False, "preview": plan.preview})
             rewriter.on(selector, op)
             ops.append(op)
             keys.append((key[0], key[1], index))
-    if ops:
+    if ops and not plan.preview:
         _pages_seen[0] += 1
         page = _pages_seen[0]
         while len(_pages) >= MAX_OPEN_PAGES:
@@ -301,6 +318,10 @@ def _rewriter(facts: Facts, response: object, content_type: str, plan: Plan, han
         if rewriter is None:
             rewriter = HTMLRewriter.new()
         rewriter.on("head", _js({"element": handlers["bootstrap"], "script": plan.bootstrap, "done": False}))
+    if plan.badge:
+        if rewriter is None:
+            rewriter = HTMLRewriter.new()
+        rewriter.on("body", _js({"element": handlers["badge"], "badge": plan.badge, "done": False}))
     return rewriter
 
 
@@ -357,6 +378,24 @@ async def _flush(db: object, tally: Tally, taken: dict) -> None:
         tally.done(taken, ok)
 
 
+async def _flush_later(db: object, tally: Tally, wait: float) -> None:
+    try:
+        await asyncio.sleep(wait)
+        if tally.pending and not tally.flushing:
+            await _flush(db, tally, tally.take(time.time()))
+    finally:
+        tally.scheduled = False
+
+
+def _wait_until(ctx: object, previous: list, coroutine: object) -> None:
+    # The previous proxy of this kind has settled (flushes of a kind never overlap): free it.
+    while previous:
+        previous.pop().destroy()
+    proxy = create_proxy(coroutine)
+    previous.append(proxy)
+    ctx.waitUntil(proxy)
+
+
 def _tally_at(now: float) -> Tally:
     global _tally
     if _tally is None:
@@ -388,11 +427,12 @@ def _record(env: object, ctx: object, counts: list[Count]) -> None:
         if _skips.counts:
             tally.add_totals(skip_counts(_skips.take()), now)
         if tally.due(now):
-            while _flush_proxy:
-                _flush_proxy.pop().destroy()
-            proxy = create_proxy(_flush(db, tally, tally.take(now)))
-            _flush_proxy.append(proxy)
-            ctx.waitUntil(proxy)
+            _wait_until(ctx, _flush_proxy, _flush(db, tally, tally.take(now)))
+        else:
+            wait = tally.wait(now)
+            if wait is not None:
+                tally.scheduled = True
+                _wait_until(ctx, _later_proxy, _flush_later(db, tally, wait))
     except Exception as exc:
         _log_once(f"record:{type(exc).__name__}", f"swerve: recording outcomes failed: {exc!r}")
 
@@ -414,6 +454,22 @@ async def _client_event(request: object, ruleset: Ruleset, config: Config) -> tu
     body = await request.text()
     result = plan_client_event(ruleset, config, _facts(request), body, _new_id)
     return result, _event_response(result)
+
+
+def _preview_link(url: str, config: Config) -> object:
+    """The redirect a preview link answers with (the token is never logged)."""
+    answer = preview.answer_link(config.preview_keys, url, time.time())
+    if not config.preview_keys:
+        _log_once("preview-off", "swerve: a preview link was opened, but SWERVE_PREVIEW_KEY is not set")
+    headers = Headers.new()
+    headers.set("location", answer.location)
+    headers.set("cache-control", "no-store")
+    # The token stays in the link: the page's own address never holds it (nor its Referer).
+    headers.set("referrer-policy", "no-referrer")
+    headers.set(preview.PREVIEW_HEADER, answer.note)
+    for value in answer.set_cookies:
+        headers.append("set-cookie", value)
+    return Response.new(None, _js({"status": 302, "headers": headers}))
 
 
 def _event_response(result: object) -> object:
@@ -443,6 +499,8 @@ async def on_fetch(request: object, env: object, ctx: object) -> object:
                 return answer
             if request.method in ("GET", "HEAD"):
                 facts = _facts(request)
+                if preview.is_link(facts.url):
+                    return _preview_link(facts.url, config)
                 plan = plan_request(ruleset, config, facts, _new_id)
                 handlers = _handlers_for(ruleset)
     except Exception as exc:

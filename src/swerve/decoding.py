@@ -1,15 +1,18 @@
 """Strict decoding of rule files into Structs, with every error placed precisely.
 
-msgspec stops at the first error and writes dict keys as ``[...]``. To report an error
-per flag, segment and event, each entry is decoded on its own; to name the key, a
-failing dict is decoded key by key until the culprit is found.
+msgspec stops at the first error and writes dict keys as ``[...]``. So unknown fields
+are found first by walking each entry against its Struct types, every one reported at
+its own line; then each flag, segment and event is decoded on its own without them, and
+for a failing dict the key is found by decoding it key by key. An entry whose only
+problem is unknown fields still decodes (checks of the whole set see it); one that does
+not decode is named in ``broken``, so references to it do not become errors of their own.
 """
 
 import difflib
 import re
 import types
 import typing
-from typing import Any
+from typing import Any, NamedTuple
 
 import msgspec
 
@@ -126,6 +129,39 @@ def _key_message(key: object, message: str) -> str:
     return f"invalid name {key!r}: {message}"
 
 
+def _unknown_fields(data: Any, tp: Any, path: Path) -> tuple[Any, list[tuple[Path, str]]]:
+    """``data`` without fields its Struct types do not have, and a finding per such field."""
+    tp = _unwrap(tp)
+    found: list[tuple[Path, str]] = []
+    if isinstance(tp, type) and issubclass(tp, msgspec.Struct) and isinstance(data, dict):
+        fields = tp.__struct_fields__
+        kept = {}
+        for key, value in data.items():
+            if key in fields:
+                kept[key], inner = _unknown_fields(value, _child_type(tp, key), (*path, key))
+                found += inner
+            else:
+                close = difflib.get_close_matches(str(key), list(fields), n=1)
+                hint = f"did you mean `{close[0]}`?" if close else "expected one of: " + ", ".join(fields)
+                found.append(((*path, key), f"unknown field `{key}` ({hint})"))
+        return kept, found
+    origin = typing.get_origin(tp)
+    if origin is dict and isinstance(data, dict):
+        kept = {}
+        for key, value in data.items():
+            kept[key], inner = _unknown_fields(value, typing.get_args(tp)[1], (*path, key))
+            found += inner
+        return kept, found
+    if origin is list and isinstance(data, list):
+        items = []
+        for index, value in enumerate(data):
+            item, inner = _unknown_fields(value, typing.get_args(tp)[0], (*path, index))
+            items.append(item)
+            found += inner
+        return items, found
+    return data, found
+
+
 def _diagnose(source: Source, base: Path, data: Any, tp: Any, error: str) -> Diagnostic:
     sub_path, message, at_type = _locate(data, tp, error)
     message = _field_hint(at_type, message)
@@ -136,16 +172,25 @@ def _diagnose(source: Source, base: Path, data: Any, tp: Any, error: str) -> Dia
     return Diagnostic(file=source.file, line=source.line(path), path=path, message=message)
 
 
-def decode_source(source: Source) -> tuple[dict[str, dict[str, msgspec.Struct]], list[Diagnostic]]:
+class Decoded(NamedTuple):
+    """One file's entries by section and name, its findings, and the entries that did not decode."""
+
+    entries: dict[str, dict[str, msgspec.Struct]]
+    found: list[Diagnostic]
+    broken: set[tuple[str, str]]
+
+
+def decode_source(source: Source) -> Decoded:
     """Decode one file's flags, segments and events; every entry that fails gives a finding."""
     decoded: dict[str, dict[str, msgspec.Struct]] = {name: {} for name in _SECTIONS}
     found: list[Diagnostic] = []
+    broken: set[tuple[str, str]] = set()
     data = source.data
     if not isinstance(data, dict):
         found.append(
             Diagnostic(file=source.file, line=1, path=(), message="expected a mapping with flags, segments, events")
         )
-        return decoded, found
+        return Decoded(decoded, found, broken)
     for key in data:
         if key not in _SECTIONS:
             hint = difflib.get_close_matches(str(key), list(_SECTIONS), n=1)
@@ -167,10 +212,13 @@ def decode_source(source: Source) -> tuple[dict[str, dict[str, msgspec.Struct]],
             )
             continue
         for name, entry in entries.items():
-            path = (section, name)
+            known, unknown = _unknown_fields(entry, struct, (section, name))
+            for path, message in unknown:
+                found.append(Diagnostic(file=source.file, line=source.line(path), path=path, message=message))
             try:
-                msgspec.convert({section: {name: entry}}, RuleFile, strict=True)
-                decoded[section][name] = msgspec.convert(entry, struct, strict=True)
+                msgspec.convert({section: {name: known}}, RuleFile, strict=True)
+                decoded[section][name] = msgspec.convert(known, struct, strict=True)
             except msgspec.ValidationError as exc:
-                found.append(_diagnose(source, (), {section: {name: entry}}, RuleFile, str(exc)))
-    return decoded, found
+                found.append(_diagnose(source, (), {section: {name: known}}, RuleFile, str(exc)))
+                broken.add((section, str(name)))
+    return Decoded(decoded, found, broken)

@@ -1,11 +1,13 @@
 """The demo site's origin: a small static server for ``demo/site`` on 127.0.0.1.
 
-Used by ``make demo`` and the browser tests. Clean URLs map to the HTML files
+Used by ``make demo``, the browser tests, and ``python -m swerve.demo_origin`` (for
+``npx wrangler dev --env local``). Clean URLs map to the HTML files
 (``/pricing`` -> ``pricing.html``, ``/signup/done`` -> ``signup-done.html``).
 """
 
 import http.server
 import mimetypes
+import sys
 import threading
 import urllib.parse
 from pathlib import Path
@@ -21,6 +23,9 @@ ROUTES = {
     "/signup/done": "signup-done.html",
     "/docs": "docs.html",
 }
+# The demo's broken deploy: the one-step signup page of the `signup-flow` flag fails, so
+# `swerve advance` has a variant to stop (README, "Measure").
+BROKEN = {"/signup-one-step": b"<!doctype html><title>Error</title><h1>Signup is down (the new backend failed)</h1>"}
 
 
 class _Handler(QuietHandler):
@@ -29,6 +34,9 @@ class _Handler(QuietHandler):
 
     def do_GET(self) -> None:
         path = urllib.parse.urlsplit(self.path).path
+        if path in BROKEN:
+            self.send_body(500, BROKEN[path], "text/html; charset=utf-8")
+            return
         name = ROUTES.get(path) or (path.removeprefix("/") if path.startswith("/static/") else None)
         file = (SITE / name).resolve() if name else None
         if file is None or SITE not in file.parents or not file.is_file():
@@ -54,3 +62,18 @@ class DemoOrigin:
         """Stop serving."""
         self.server.shutdown()
         self.server.server_close()
+
+
+def main() -> None:
+    """``python -m swerve.demo_origin [PORT]``: serve the demo site (default 127.0.0.1:8788) until Ctrl-C."""
+    port = int(sys.argv[1]) if len(sys.argv) > 1 else 8788
+    origin = DemoOrigin(port)
+    print(f"the demo site on {origin.url}/ (Ctrl-C stops it)", flush=True)
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        origin.close()
+
+
+if __name__ == "__main__":
+    main()

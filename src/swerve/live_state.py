@@ -38,9 +38,11 @@ def rehashed(document: dict[str, Any], state: dict[str, Any]) -> dict[str, Any]:
 
 
 def _pruned(value: Any) -> Any:
+    """``value`` without empty parts, its keys sorted: the same state gives the same hash, whatever the edit order."""
     if isinstance(value, dict):
-        kept = {k: _pruned(v) for k, v in value.items()}
-        return {k: v for k, v in kept.items() if v not in ({}, None, False)}
+        kept = {k: _pruned(v) for k, v in sorted(value.items())}
+        # Identity for None/False: a weight or ramp step of 0 (== False) is kept.
+        return {k: v for k, v in kept.items() if v is not None and v is not False and v != {}}
     return value
 
 

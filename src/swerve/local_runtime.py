@@ -15,6 +15,8 @@ from pathlib import Path
 from swerve_edge.digest import canonical_json
 from swerve_edge.loader import POINTER_KEY, ruleset_key
 
+from .local_state import split_statements
+
 ROOT = Path(__file__).resolve().parents[2]
 RUNTIME = ROOT / "scripts" / "edge_runtime.mjs"
 
@@ -98,11 +100,11 @@ class LocalEdge:
             raise RuntimeError(f"D1 query failed with status {status}: {data.decode(errors='replace')}")
         return json.loads(data) or []
 
-    def d1_exec(self, sql: str) -> None:
-        """Run SQL statements (a migration) on the Worker's SWERVE_STATS database."""
-        status, data = self._control("POST", "/d1/exec", json.dumps({"sql": sql}).encode())
-        if status != 200:
-            raise RuntimeError(f"D1 exec failed with status {status}: {data.decode(errors='replace')}")
+    def migrate(self) -> None:
+        """Apply migrations/ to the Worker's SWERVE_STATS database, each statement in order."""
+        for path in sorted((ROOT / "migrations").glob("*.sql")):
+            for statement in split_statements(path.read_text(encoding="utf-8")):
+                self.d1(statement)
 
     def publish(self, document: dict, version: int) -> None:
         """Store a compiled ruleset as ``version`` and point ``current`` at it."""

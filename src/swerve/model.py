@@ -20,6 +20,9 @@ class RuleSet(msgspec.Struct, kw_only=True):
     flags: dict[str, Located] = {}
     segments: dict[str, Located] = {}
     events: dict[str, Located] = {}
+    # (section, name) of entries that are defined but did not decode: already reported,
+    # so references to them are not errors of their own.
+    broken: set[tuple[str, str]] = set()
 
     def flag(self, name: str) -> Flag:
         """The decoded flag called ``name``."""

@@ -197,10 +197,9 @@ def render_history(history: list[Pointer], pointer: Pointer | None) -> str:
     """One line per entry, newest first, the live one marked with ``*``."""
     if not history:
         return "no versions published yet"
-    lines = []
+    rows = []
     for entry in reversed(history):
         live = pointer is not None and entry.version == pointer.version and entry.time == pointer.time
-        mark = "*" if live else " "
         if entry.action == "rollback":
             what = f"rollback to v{entry.version}"
         elif entry.action == "push":
@@ -208,5 +207,10 @@ def render_history(history: list[Pointer], pointer: Pointer | None) -> str:
         else:
             what = f"v{entry.version} {entry.action}"
         short = entry.hash.removeprefix("sha256:")[:12]
-        lines.append(f"{mark} {what:<16} {entry.time:<21} {entry.author:<24} {short}  {entry.message}")
-    return "\n".join(lines)
+        rows.append(("*" if live else " ", [what, entry.time, entry.author or "-", short], entry.message))
+    # Columns as wide as their longest cell, so a long author or action never shifts the rest.
+    widths = [max(len(cells[i]) for _, cells, _ in rows) for i in range(4)]
+    return "\n".join(
+        f"{mark} " + "  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)) + f"  {message}"
+        for mark, cells, message in rows
+    )

@@ -2,8 +2,8 @@
 
 Rule files are YAML with three top-level mappings: ``flags``, ``segments`` and
 ``events``, each keyed by name. Any number of files are merged. Every Struct forbids
-unknown fields; ``docs/rules.md`` documents each field and ``swerve schema`` exports a
-JSON Schema for editors.
+unknown fields; ``docs/rules.md`` documents each field and ``editor_schema`` builds the
+JSON Schema for editors from these Structs.
 """
 
 import datetime
@@ -183,11 +183,3 @@ class RuleFile(_Strict, kw_only=True):
     flags: dict[Name, Flag] = {}
     segments: dict[Name, Segment] = {}
     events: dict[Name, Event] = {}
-
-
-def json_schema() -> dict[str, Any]:
-    """The JSON Schema of a rule file, for editor completion and checks."""
-    schema = msgspec.json.schema(RuleFile)
-    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
-    schema["title"] = "Swerve rule file"
-    return schema

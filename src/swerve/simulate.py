@@ -9,16 +9,19 @@ reproducible:
 - path: "/" or one of the literal prefixes of the flags' path scopes, uniformly
 - user: anonymous id random; 30% logged in with a user id; plan free 70%, pro 25%,
   enterprise 5%; app version 1.0-3.9
-- behavior: sessions 1 + geometric(p=0.5), page views 1-3 per session, each declared
-  event counted 0-2 times with probability 30%
+- behavior: sessions 1 + geometric(p=0.5), page views 1-3 per session; each declared
+  event happens for 30% of visitors, counted 1 to N times, where N is one more than the
+  highest number any condition compares ``behavior.events.<event>`` with (at least 2), so
+  a rule such as ``pricing_view >= 3`` is met by part of the population
 """
 
+import math
 import random
 import sys
 import uuid
 from collections import Counter
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import Any, NamedTuple
 
 import msgspec
 
@@ -78,14 +81,78 @@ def _literal_prefix(regex_meta: list[str]) -> list[str]:
     return prefixes
 
 
-def visitor(rng: random.Random, paths: list[str], events: list[str], now: float) -> dict[str, Any]:
-    """One synthetic visitor's attributes (see the module docstring for the distribution)."""
+class Population(NamedTuple):
+    """What a synthetic population is drawn from: paths, and each event's highest count."""
+
+    paths: list[str]
+    events: dict[str, int]
+
+
+_EVENT_PREFIX = "behavior.events."
+
+
+def _numbers(value: Any) -> Iterable[float]:
+    """Every finite number inside a condition value (operands of any operator)."""
+    if isinstance(value, bool):
+        return
+    if isinstance(value, int | float):
+        if math.isfinite(value):
+            yield value
+    elif isinstance(value, dict):
+        for inner in value.values():
+            yield from _numbers(inner)
+    elif isinstance(value, list):
+        for inner in value:
+            yield from _numbers(inner)
+
+
+def event_thresholds(condition: Any) -> dict[str, float]:
+    """The highest number each ``behavior.events.<name>`` is compared with in a condition."""
+    found: dict[str, float] = {}
+    if not isinstance(condition, dict):
+        return found
+    for key, value in condition.items():
+        if key in ("$and", "$or", "$nor") and isinstance(value, list):
+            parts = [event_thresholds(item) for item in value]
+        elif key == "$not":
+            parts = [event_thresholds(value)]
+        elif isinstance(key, str) and key.startswith(_EVENT_PREFIX):
+            parts = [{key.removeprefix(_EVENT_PREFIX): max(_numbers(value), default=0)}]
+        else:
+            parts = []
+        for part in parts:
+            for name, number in part.items():
+                found[name] = max(found.get(name, number), number)
+    return found
+
+
+def population_of(documents: Iterable[dict[str, Any]]) -> Population:
+    """The population for these documents: their path scopes, events and event thresholds."""
+    scopes: list[str] = []
+    ceilings: dict[str, int] = {}
+    for document in documents:
+        scopes += [p for flag in document.get("flags", []) for p in flag.get("meta", {}).get("paths", [])]
+        conditions = [s.get("when") for s in document.get("segments", [])]
+        conditions += [r.get("when") for f in document.get("flags", []) for r in f.get("rules", [])]
+        for condition in conditions:
+            for name, number in event_thresholds(condition).items():
+                ceilings[name] = max(ceilings.get(name, 2), math.floor(number) + 1)
+        for event in document.get("events", []):
+            ceilings.setdefault(event["name"], 2)
+    return Population(sorted({"/", *_literal_prefix(scopes)}), dict(sorted(ceilings.items())))
+
+
+def visitor(rng: random.Random, paths: list[str], events: dict[str, int], now: float) -> dict[str, Any]:
+    """One synthetic visitor's attributes (see the module docstring for the distribution).
+
+    ``events`` maps each event to the highest count drawn for it.
+    """
     country = _pick(rng, _COUNTRIES)
     sessions = 1
     while rng.random() < 0.5:
         sessions += 1
     pageviews = sum(rng.randint(1, 3) for _ in range(sessions))
-    counts = {e: rng.randint(1, 2) for e in events if rng.random() < 0.3}
+    counts = {e: rng.randint(1, most) for e, most in events.items() if rng.random() < 0.3}
     user: dict[str, Any] = {
         "anonymous_id": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
         "plan": _pick(rng, _PLANS),
@@ -127,12 +194,15 @@ def simulate(
     seed: int,
     now: float,
     progress: Callable[[int, int], None] | None = None,
+    population: Population | None = None,
 ) -> list[FlagExposure]:
-    """Run ``visitors`` synthetic visitors and return each flag's exposure shares."""
+    """Run ``visitors`` synthetic visitors and return each flag's exposure shares.
+
+    ``population`` (default: drawn from ``document``) lets two rulesets meet the very
+    same visitors, as ``diff`` needs.
+    """
     rng = random.Random(seed)
-    scopes = [p for flag in document.get("flags", []) for p in flag.get("meta", {}).get("paths", [])]
-    paths = sorted({"/", *_literal_prefix(scopes)})
-    events = [e["name"] for e in document.get("events", [])]
+    paths, events = population or population_of([document])
     counts: dict[str, Counter[str]] = {flag.key: Counter() for flag in ruleset.flags}
     step = max(visitors // 10, 1)
     for n in range(visitors):

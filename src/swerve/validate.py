@@ -11,6 +11,7 @@ from collections.abc import Iterable
 
 from .adapt_check import check_adapt
 from .condition_check import check_attribute, check_condition, regex_problem
+from .condition_hints import operator_typos
 from .decoding import decode_source
 from .diagnostics import Diagnostic, Path
 from .edge_checks import operation_problems
@@ -38,11 +39,12 @@ class Checker:
         )
 
     def condition(self, source: Source, path: Path, condition: object) -> None:
-        check_condition(condition, lambda p, m: self.error(source, p, m), set(self.rules.events), path)
+        check_condition(condition, lambda p, m: self.error(source, p, m), self.event_names(), path)
+        self.operator_hints(source, path, condition)
 
     def segment_refs(self, source: Source, path: Path, names: Iterable[str]) -> None:
         for i, name in enumerate(names):
-            if name not in self.rules.segments:
+            if not self.known("segments", name):
                 self.error(source, (*path, i), f"unknown segment `{name}`{_suggest(name, self.rules.segments)}")
 
     def run(self) -> list[Diagnostic]:
@@ -95,6 +97,8 @@ class Checker:
             path = (*base, "prerequisites", i)
             other = self.rules.flags.get(prerequisite.flag)
             if other is None:
+                if self.known("flags", prerequisite.flag):
+                    continue
                 self.error(
                     source,
                     (*path, "flag"),
@@ -110,7 +114,7 @@ class Checker:
         for i, pattern in enumerate(flag.paths):
             if not pattern.startswith("/"):
                 self.error(source, (*base, "paths", i), f"path pattern {pattern!r} must start with /")
-        problem = check_attribute(flag.rollout_key, set(self.rules.events))
+        problem = check_attribute(flag.rollout_key, self.event_names())
         if problem:
             self.error(source, (*base, "rollout_key"), problem)
         for i, rule in enumerate(flag.rules):
@@ -213,7 +217,7 @@ class Checker:
         """Goals are declared events; the control is a variant; guardrails can be judged and breached."""
         seen: set[str] = set()
         for i, goal in enumerate(flag.goals):
-            if goal not in self.rules.events:
+            if not self.known("events", goal):
                 self.error(source, (*base, "goals", i), f"unknown event `{goal}`{_suggest(goal, self.rules.events)}")
             elif goal in seen:
                 self.error(source, (*base, "goals", i), f"goal `{goal}` is listed twice")
@@ -234,6 +238,21 @@ class Checker:
             self.error(source, (*here, "min_conversion_ratio"), "a conversion guardrail needs the flag's `goals`")
         if not any(rule.rollout is not None for rule in flag.rules):
             self.warn(source, here, "guardrails judge rollout variants, and this flag has no rollout")
+
+    # Newcomer checks: no cascade from an entry that did not decode, and operators missing `$`.
+
+    def known(self, section: str, name: str) -> bool:
+        """Whether ``name`` is defined in ``section``, decoded or not (a broken one is reported once)."""
+        return name in getattr(self.rules, section) or (section, name) in self.rules.broken
+
+    def event_names(self) -> set[str]:
+        """Every declared event name, those that did not decode included."""
+        return set(self.rules.events) | {name for section, name in self.rules.broken if section == "events"}
+
+    def operator_hints(self, source: Source, path: Path, condition: object) -> None:
+        """Warn about keys that look like an operator written without its `$`."""
+        for where, message in operator_typos(condition, path):
+            self.warn(source, where, message)
 
     def cycles(self, section: str, edges: dict[str, list[str]]) -> None:
         state: dict[str, int] = {}
@@ -279,8 +298,9 @@ def load_rules(paths: list[str]) -> tuple[RuleSet, list[Diagnostic]]:
         found.extend(problems)
         if source is None:
             continue
-        decoded, problems = decode_source(source)
+        decoded, problems, broken = decode_source(source)
         found.extend(problems)
+        rules.broken |= broken
         for section, entries in decoded.items():
             target: dict[str, Located] = getattr(rules, section)
             for name, value in entries.items():

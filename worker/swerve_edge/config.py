@@ -21,6 +21,9 @@ class Config(NamedTuple):
     debug_token: str
     stats_flush: float
     stats_max_keys: int
+    # Preview links (``preview``): the keys that sign them (none: previews are off), and the badge.
+    preview_keys: tuple[bytes, ...] = ()
+    preview_badge: bool = True
 
 
 def _number(read: Callable[[str], str], name: str, default: float, low: float, high: float) -> float:
@@ -47,4 +50,6 @@ def load_config(read: Callable[[str], str]) -> Config:
         debug_token=read("SWERVE_DEBUG_TOKEN"),
         stats_flush=_number(read, "SWERVE_STATS_FLUSH_SECONDS", 30, 0, 3600),
         stats_max_keys=int(_number(read, "SWERVE_STATS_MAX_KEYS", 200, 1, 5000)),
+        preview_keys=tuple(parse_keys(read("SWERVE_PREVIEW_KEY"))),
+        preview_badge=read("SWERVE_PREVIEW_BADGE").strip().lower() != "off",
     )

@@ -3,7 +3,8 @@
 ``decide`` is the one entry to the evaluator: the Worker calls it per request and the
 CLI's ``explain`` and ``simulate`` call it too, passing ``trace`` to collect the reasons.
 The work is done by the ruleset version's generated evaluator (``evaluator``). It never
-raises: a flag whose evaluation fails gets its default with reason "error".
+raises: a flag whose evaluation fails gets its default with reason "error". A preview
+(``preview``) passes ``forced`` variants, decided with reason "preview".
 """
 
 from typing import TYPE_CHECKING, NamedTuple
@@ -23,6 +24,7 @@ ADAPT = "adapt"
 ADAPT_STICKY = "adapt-sticky"
 DEFAULT = "default"
 ERROR = "error"
+PREVIEW = "preview"
 
 
 class Decision(NamedTuple):
@@ -61,16 +63,23 @@ def decide(
     now: float,
     exposures: dict[str, str] | None = None,
     trace: dict[str, list[str]] | None = None,
+    *,
     contexts: dict[str, str] | None = None,
+    forced: dict[str, str] | None = None,
 ) -> list[Decision]:
     """Decide every flag in scope for ``attributes["request"]["path"]``, in dependency order.
 
     ``now`` is epoch seconds; ``exposures`` maps flag keys to the variant this visitor
     saw before (sticky rollouts) and ``contexts`` the adaptive ones to the context it was
     seen in (an adaptive arm is kept only in the same context). With ``trace``, each flag's
-    reason chain is appended to ``trace[flag]``. Both run the ruleset's generated evaluator
-    (see ``evaluator``).
+    reason chain is appended to ``trace[flag]``. ``forced`` (a preview) maps flag keys to the
+    variant they get, before any rule is looked at. All run the ruleset's generated
+    evaluator (see ``evaluator``).
     """
+    seen = exposures or _NO_EXPOSURES
+    seen_in = contexts or _NO_EXPOSURES
+    if forced:
+        return ruleset.previewing(trace is not None)(attributes, now, seen, trace, seen_in, forced)
     if trace is None:
-        return ruleset.evaluate(attributes, now, exposures or _NO_EXPOSURES, None, contexts or _NO_EXPOSURES)
-    return ruleset.traced()(attributes, now, exposures or _NO_EXPOSURES, trace, contexts or _NO_EXPOSURES)
+        return ruleset.evaluate(attributes, now, seen, None, seen_in)
+    return ruleset.traced()(attributes, now, seen, trace, seen_in)

@@ -17,6 +17,13 @@ To add a rule kind, give ``Rule`` its precomputed data and add a branch to
 ``_Writer.rule_action``: it emits the statements that set the flag's decision (or leave it
 unset to fall through to the next rule), with ``self.step(...)`` for the trace. Adaptive
 rules (``adaptive``) are such a branch: ``_Writer.adapt``.
+
+A preview (``preview``) is a request input most requests lack, so it has its own variant of
+the function, compiled on the first request that needs it: with ``previewing=True`` the
+function takes one more parameter, ``P`` (flag key -> forced variant), and each flag whose
+key is in it gets that variant with reason "preview" before anything else is looked at, so
+the flags that depend on it see the forced variant. The function every other request runs
+is not changed by it.
 """
 
 from bisect import bisect_right
@@ -33,6 +40,7 @@ from .decide import (
     ERROR,
     KILLED,
     PREREQUISITE,
+    PREVIEW,
     ROLLOUT,
     RULE,
     SCHEDULE,
@@ -47,6 +55,8 @@ if TYPE_CHECKING:
 
 # (attributes, now, exposures, trace, exposure contexts) -> decisions
 Evaluator = Callable[[dict, float, dict, dict | None, dict], list[Decision]]
+# The previewing variant: the same, with the forced variants by flag key last.
+PreviewEvaluator = Callable[[dict, float, dict, dict | None, dict, dict[str, str]], list[Decision]]
 
 
 def rollout_hashes(batch: SeedBatch, raw: object) -> list[int] | bool:
@@ -70,6 +80,10 @@ def _bucket_step(number: int, bucket: float, variant: str) -> str:
 
 def _coverage_step(number: int, bucket: float) -> str:
     return f"rule {number}: bucket {bucket:.4f} outside the rollout's coverage"
+
+
+def _preview_step(variant: str) -> str:
+    return f"preview: forced to {variant}"
 
 
 def _error_step(error: Exception) -> str:
@@ -132,14 +146,16 @@ _HELPERS = {
     "_adapt_weights_step": _adapt_weights_step,
     "_adapt_sticky_step": _adapt_sticky_step,
     "_adapt_arm_step": _adapt_arm_step,
+    "_preview_step": _preview_step,
 }
 
 
 class _Writer:
-    """Writes one ruleset's evaluator function ``decide(A, now, X, T, K)``.
+    """Writes one ruleset's evaluator function ``decide(A, now, X, T, K)`` (previewing: ``(A, now, X, T, K, P)``).
 
     ``A`` the attributes, ``now`` epoch seconds, ``X`` the visitor's exposures (flag ->
-    variant), ``T`` the trace (traced only), ``K`` the contexts of adaptive exposures.
+    variant), ``T`` the trace (traced only), ``K`` the contexts of adaptive exposures, ``P``
+    a preview's forced variants.
     """
 
     __slots__ = (
@@ -149,6 +165,7 @@ class _Writer:
         "function",
         "name",
         "path",
+        "previewing",
         "reads",
         "ruleset",
         "segment_functions",
@@ -158,12 +175,14 @@ class _Writer:
         "traced",
     )
 
-    def __init__(self, ruleset: "Ruleset", traced: bool) -> None:
+    def __init__(self, ruleset: "Ruleset", traced: bool, previewing: bool = False) -> None:
         self.ruleset = ruleset
         self.traced = traced
+        self.previewing = previewing
         self.source = Source(_HELPERS)
         self.conditions = ConditionWriter(self.source)
-        self.name, self.function = self.source.function("_decide", ("A", "now", "X", "T", "K"))
+        params = ("A", "now", "X", "T", "K", "P") if previewing else ("A", "now", "X", "T", "K")
+        self.name, self.function = self.source.function("_decide", params)
         self.reads = Reads(self.source, self.function, "A")
         self.segment_functions: dict[int, str] = {}
         self.segment_memo: str | None = None
@@ -255,6 +274,26 @@ class _Writer:
             self.line(f"{self.trace} = T.setdefault({self.const(flag.key)}, [])")
             if outside is not None:
                 self.line(f"if not {outside}: {self.step_text(self.const(_OUTSIDE))}")
+        if not self.previewing:
+            self.decide_rules(flag, d)
+            return
+        # A forced variant wins over everything, the kill switch and the schedule included:
+        # previewing the variant is what the link was made for.
+        forced = self.source.name("f")
+        decisions = self.const({v: _decision(flag, v, PREVIEW, None) for v in flag.variants})
+        self.line(f"if ({forced} := P.get({self.const(flag.key)})) in {decisions}:")
+        self.indent()
+        self.step(f"_preview_step({forced})")
+        self.line(f"{d} = {decisions}[{forced}]")
+        self.dedent()
+        self.line("else:")
+        self.indent()
+        self.decide_rules(flag, d)
+        self.dedent()
+
+    def decide_rules(self, flag: "Flag", d: str) -> None:
+        """Statements that set ``d`` to the decision of the flag's kill switch, schedule,
+        prerequisites and rules."""
         if flag.killed:
             self.step(self.const("kill switch on: default variant"))
             self.line(f"{d} = {self.const(_fallback(flag, KILLED))}")
@@ -548,9 +587,9 @@ def _fallback(flag: "Flag", reason: str) -> Decision:
     return _decision(flag, flag.default, reason, None)
 
 
-def generate(ruleset: "Ruleset", traced: bool = False) -> tuple[Source, str]:
+def generate(ruleset: "Ruleset", traced: bool = False, previewing: bool = False) -> tuple[Source, str]:
     """The evaluator's source for ``ruleset`` and the name of its function (for tests and tools)."""
-    writer = _Writer(ruleset, traced)
+    writer = _Writer(ruleset, traced, previewing)
     return writer.source, writer.write()
 
 
@@ -558,3 +597,9 @@ def build(ruleset: "Ruleset", traced: bool = False) -> Evaluator:
     """Compile ``ruleset``'s evaluator: ``(attributes, now, exposures, trace, contexts) -> decisions``."""
     source, name = generate(ruleset, traced)
     return compiled(source, name, "<swerve ruleset traced>" if traced else "<swerve ruleset>")
+
+
+def build_previewing(ruleset: "Ruleset", traced: bool = False) -> PreviewEvaluator:
+    """Compile ``ruleset``'s previewing evaluator: ``(attributes, now, exposures, trace, contexts, forced)``."""
+    source, name = generate(ruleset, traced, previewing=True)
+    return compiled(source, name, "<swerve ruleset preview traced>" if traced else "<swerve ruleset preview>")

@@ -3,6 +3,10 @@
 The Worker entry extracts ``Facts`` from the JS request and carries out the ``Plan``:
 which origin path to fetch, which variants' HTML operations to apply, the bootstrap,
 the cookies and the debug header. Everything here runs under CPython in tests.
+
+A visitor holding a valid preview (``preview``) gets its forced variants and records no
+outcome at all: no exposure or conversion in the counts or in their summary, so what
+they were shown during the preview never changes what they get after it.
 """
 
 import json
@@ -10,7 +14,7 @@ import urllib.parse
 from collections.abc import Callable
 from typing import NamedTuple
 
-from . import cookie
+from . import cookie, preview
 from .config import Config
 from .context import build_attributes, request_attributes
 from .decide import decide
@@ -31,6 +35,7 @@ from .ruleset import Ruleset
 from .summary import Summary, fresh, record_event, record_pageview
 
 MAX_USER_ATTRIBUTES = 2048
+BOT_DEBUG = "visitor=bot; the User-Agent is a bot's: rules not reading request.bot are skipped and no cookie is set"
 # JSON from visitors holds flat objects: any more brackets than this is refused before parsing,
 # which bounds the parser's recursion (a deeply nested value would raise RecursionError).
 MAX_JSON_BRACKETS = 32
@@ -62,6 +67,10 @@ class Plan(NamedTuple):
     exposed: list[tuple[str, str, str]]
     # Conditional request headers not to forward: the origin's validators do not fit a variant.
     drop_headers: tuple[str, ...] = ()
+    # A preview is on: nothing of this request is counted (selector health included).
+    preview: bool = False
+    # The preview badge's HTML, to put at the start of <body>.
+    badge: str | None = None
 
 
 class Visitor(NamedTuple):
@@ -141,11 +150,21 @@ def _cookies(config: Config, visitor: Visitor) -> list[str]:
     return out
 
 
+def _preview(ruleset: Ruleset, config: Config, facts: Facts) -> tuple[preview.Active | None, str]:
+    """The request's preview (flags checked against this ruleset), or None and why its cookie
+    was ignored ('' without one)."""
+    verified, refused = preview.from_cookies(config.preview_keys, facts.headers.get("cookie", ""), facts.now)
+    return (preview.in_ruleset(ruleset, verified), "") if verified else (None, refused)
+
+
 def plan_request(ruleset: Ruleset, config: Config, facts: Facts, new_id: Callable[[], str]) -> Plan:
     """Decide every flag for a page request and everything that follows from the decisions."""
     visitor = identify(config, facts, new_id)
     summary = visitor.summary
     request = visitor.request
+    previewing, refused = _preview(ruleset, config, facts)
+    # Nothing a previewing visitor does is an outcome, and nothing they see is an exposure.
+    recording = visitor.may_write and previewing is None
     counts: list[Count] = []
     if visitor.may_write:
         record_pageview(summary, facts.now, config.idle_timeout)
@@ -155,11 +174,12 @@ def plan_request(ruleset: Ruleset, config: Config, facts: Facts, new_id: Callabl
             if event.matches(str(request["path"]), query, str(request["referrer_host"])):
                 record_event(summary, event.name)
                 fired.append(event.name)
-        counts = record_goals(ruleset, summary, fired)
+        counts = record_goals(ruleset, summary, fired) if recording else []
     attributes = build_attributes(
         request, visitor.anonymous_id, visitor.user_id, visitor.user_attributes, summary.attributes(facts.now)
     )
-    decisions = decide(ruleset, attributes, facts.now, summary.exposures, contexts=summary.contexts)
+    forced = previewing.forced if previewing is not None else None
+    decisions = decide(ruleset, attributes, facts.now, summary.exposures, contexts=summary.contexts, forced=forced)
     rewrites: list[tuple[str, str]] = []
     serve_path = None
     # Only a page may be served from another path: an asset in the flag's scope stays itself.
@@ -174,10 +194,15 @@ def plan_request(ruleset: Ruleset, config: Config, facts: Facts, new_id: Callabl
             serve_path = variant.serve_path
         if flag.client:
             client[decision.flag] = decision.value
-    outcomes = record_decisions(summary, decisions, visitor.counted) if visitor.may_write else None
+    outcomes = record_decisions(summary, decisions, visitor.counted) if recording else None
     debug = None
     if token_matches(facts.headers.get("swerve-debug", ""), config.debug_token):
         debug = ", ".join(f"{d.flag}={d.variant}; {d.describe()}" for d in decisions) or "none"
+        if previewing is not None or refused:
+            debug = f"{preview.debug_item(previewing, refused)}, {debug}"
+        if request["bot"] is True:
+            # A crawler (or curl, or headless Chrome) sees defaults: say why, first.
+            debug = f"{BOT_DEBUG}, {debug}"
     return Plan(
         rewrites=rewrites,
         serve_path=serve_path,
@@ -187,6 +212,8 @@ def plan_request(ruleset: Ruleset, config: Config, facts: Facts, new_id: Callabl
         counts=counts + outcomes.counts if outcomes and visitor.counted else [],
         exposed=outcomes.exposed if outcomes else [],
         drop_headers=conditional_headers(facts.method, str(request["path"]), facts.headers),
+        preview=previewing is not None,
+        badge=preview.badge(previewing, facts.url) if previewing is not None and config.preview_badge else None,
     )
 
 
@@ -221,5 +248,7 @@ def plan_client_event(
     if not visitor.may_write:
         return EventResult(204, "not counted", [])
     record_event(visitor.summary, name)
+    if preview.from_cookies(config.preview_keys, facts.headers.get("cookie", ""), facts.now)[0] is not None:
+        return EventResult(204, "not counted: previewing", _cookies(config, visitor))
     counts = record_goals(ruleset, visitor.summary, [name])
     return EventResult(204, "counted", _cookies(config, visitor), tuple(counts) if visitor.counted else ())

@@ -178,10 +178,12 @@ class Ruleset:
     """The evaluation objects of one compiled ruleset version, and its generated evaluator.
 
     ``evaluate(attributes, now, exposures, None)`` is the compiled evaluator (``decide``
-    calls it); ``traced()`` compiles, once, the same evaluator with reason chains.
+    calls it); ``traced()`` compiles, once, the same evaluator with reason chains, and
+    ``previewing(traced)`` the one that forces a preview's variants.
     """
 
     __slots__ = (
+        "_previewing",
         "_traced",
         "batches",
         "by_key",
@@ -215,12 +217,20 @@ class Ruleset:
         self.batches = {path: SeedBatch(lanes) for path, lanes in states.items()}
         self.evaluate: evaluator.Evaluator = evaluator.build(self)
         self._traced: evaluator.Evaluator | None = None
+        self._previewing: dict[bool, evaluator.PreviewEvaluator] = {}
 
     def traced(self) -> "evaluator.Evaluator":
         """The evaluator that also records each flag's reason chain (compiled on first use)."""
         if self._traced is None:
             self._traced = evaluator.build(self, traced=True)
         return self._traced
+
+    def previewing(self, traced: bool = False) -> "evaluator.PreviewEvaluator":
+        """The evaluator that forces a preview's variants (compiled on first use: few requests need it)."""
+        built = self._previewing.get(traced)
+        if built is None:
+            built = self._previewing[traced] = evaluator.build_previewing(self, traced)
+        return built
 
 
 def load_ruleset(document: dict) -> Ruleset:

@@ -2,8 +2,10 @@
 
 The Worker adds each request's counts here and, at most every flush interval or sooner
 when ``max_keys`` keys are pending, hands ``take()`` to ``upsert_statements`` and sends
-the statements as one ``D1Database.batch`` after the response (``ctx.waitUntil``). An
-isolate evicted before its next flush loses at most that interval of its own counts.
+the statements as one ``D1Database.batch`` after the response (``ctx.waitUntil``). When
+counts wait and no flush is due yet, one flush is scheduled for when the interval ends,
+so they land even if no request follows. An isolate evicted before its next flush loses
+at most that interval of its own counts.
 A failed flush puts its counts back while they fit under the bound, and drops (and
 counts) the rest, so a broken D1 can never grow memory without limit.
 """
@@ -31,7 +33,7 @@ def period_of(now: float) -> int:
 class Tally:
     """Pending counts of this isolate, keyed by (flag, variant, context, period, metric)."""
 
-    __slots__ = ("dropped", "flushing", "interval", "last_flush", "max_keys", "pending")
+    __slots__ = ("dropped", "flushing", "interval", "last_flush", "max_keys", "pending", "scheduled")
 
     def __init__(self, interval: float, max_keys: int, now: float) -> None:
         self.interval = interval
@@ -39,6 +41,8 @@ class Tally:
         self.pending: dict[Key, int] = {}
         self.last_flush = now
         self.flushing = False
+        # A flush is waiting for the interval to pass (so counts land even when traffic stops).
+        self.scheduled = False
         self.dropped = 0
 
     def add(self, counts: Iterable[Count], now: float) -> None:
@@ -67,6 +71,13 @@ class Tally:
         if not self.pending or self.flushing:
             return False
         return now - self.last_flush >= self.interval or len(self.pending) >= self.max_keys
+
+    def wait(self, now: float) -> float | None:
+        """Seconds until a flush is due, when one should be scheduled now: counts pending, none
+        scheduled or in flight (None otherwise)."""
+        if not self.pending or self.flushing or self.scheduled:
+            return None
+        return max(0.0, self.interval - (now - self.last_flush))
 
     def take(self, now: float) -> dict[Key, int]:
         """Hand over everything pending for one flush."""

@@ -15,7 +15,7 @@ from ..build import compiled_from_sources, read_compiled
 from ..errors import CliError
 from ..kv import BINDING, WranglerD1, WranglerKv
 from ..local_state import LocalD1, LocalKv, LocalState, open_local
-from ..wrangler_config import local_target
+from ..wrangler_config import find_config, local_target, read_config
 
 STATS_BINDING = "SWERVE_STATS"
 
@@ -88,12 +88,19 @@ def document_from_args(args: argparse.Namespace) -> dict[str, Any]:
     return compiled_from_sources(args.paths or DEFAULT_RULES)
 
 
+LOCAL_ENV = "local"
+
+
 def kv_args(parser: argparse.ArgumentParser) -> None:
     """Where published rulesets live: local state (default) or the remote namespace."""
     where = parser.add_mutually_exclusive_group()
-    where.add_argument("--local", action="store_true", help="local KV, as wrangler dev and Miniflare use (default)")
+    where.add_argument(
+        "--local", action="store_true", help="local KV, as make demo and `wrangler dev --env local` use (default)"
+    )
     where.add_argument("--remote", action="store_true", help="the real namespace in your Cloudflare account")
-    parser.add_argument("--env", help="wrangler environment (its own SWERVE_RULES namespace)")
+    parser.add_argument(
+        "--env", help="wrangler environment (default: `local` for local KV when wrangler.toml has [env.local])"
+    )
     parser.add_argument("--persist-to", metavar="DIR", help="local state (default: wrangler's .wrangler/state)")
     parser.add_argument("--config", metavar="FILE", help="wrangler.toml to use (default: wrangler's lookup)")
 
@@ -110,8 +117,20 @@ def wrangler() -> str:
     return shutil.which("wrangler") or "wrangler"
 
 
+def default_env(args: argparse.Namespace) -> str | None:
+    """``--env``; for local state without it, ``local`` when the wrangler config has [env.local].
+
+    That environment is what runs on this machine (``make demo``, ``wrangler dev --env
+    local``), so every local command reads and writes the namespaces those read.
+    """
+    if args.env or args.remote:
+        return args.env
+    path = find_config(args.config, Path.cwd())
+    return LOCAL_ENV if path is not None and LOCAL_ENV in read_config(path).get("env", {}) else None
+
+
 def _local(args: argparse.Namespace) -> LocalState:
-    target = local_target(args.persist_to, args.config, args.env, Path.cwd())
+    target = local_target(args.persist_to, args.config, default_env(args), Path.cwd())
     label = args.persist_to or os.path.relpath(target.persist)
     return open_local(target, label)
 

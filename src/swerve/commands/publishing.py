@@ -62,10 +62,14 @@ def published(kv: WranglerKv | LocalKv, label: str) -> tuple[dict | None, str]:
     return publish.read_version(kv, version), f"v{version} ({kv.where})"
 
 
-def _side(kv: WranglerKv | LocalKv, label: str) -> tuple[dict | None, str]:
+def source_document(args: argparse.Namespace, label: str) -> tuple[dict | None, str]:
+    """A document and its label from ``current``, a version, a compiled ``.json`` or rule files.
+
+    KV is opened (with the command's options) only for ``current`` or a version.
+    """
     path = Path(label)
     if label == "current" or label.removeprefix("v").isdigit():
-        return published(kv, label)
+        return published(kv_from_args(args), label)
     if path.suffix == ".json" and path.is_file():
         return read_compiled(label), label
     return compiled_from_sources([label]), f"{label} (local files)"
@@ -88,7 +92,8 @@ def cmd_push(args: argparse.Namespace) -> int:
     # One simulation serves the guardrails and the diff's exposure changes; none without guardrails.
     guarded = any(f.get("meta", {}).get("max_exposure") is not None for f in document.get("flags", []))
     exposures = simulate_mod.simulate(load_ruleset(document), document, 5000, 1, now) if guarded else None
-    print(diff_mod.render(diff_mod.diff(old, document, now=now, new_exposures=exposures), label, "local rules"))
+    files = f"{', '.join(args.paths or DEFAULT_RULES)} (local files)"
+    print(diff_mod.render(diff_mod.diff(old, document, now=now, new_exposures=exposures), label, files))
     broken = [r for r in exposures or [] if r.breaks_guardrail]
     for result in broken:
         print(
@@ -103,7 +108,8 @@ def cmd_push(args: argparse.Namespace) -> int:
         kv, document, args.message, author(args), force=args.force, step=announce_step, before=pointer
     )
     assert pointer is not None  # identical content returned above, before anything was written
-    print(f"published version {pointer.version} ({pointer.hash[:19]}), parent {pointer.parent}")
+    replaced = "the first version" if pointer.parent is None else f"replacing version {pointer.parent}"
+    print(f"published version {pointer.version} ({pointer.hash[:19]}), {replaced}")
     if args.remote:
         print(EVENTUALLY)
     return 0
@@ -115,6 +121,11 @@ def cmd_rollback(args: argparse.Namespace) -> int:
     target = version_number(args.version) if args.version else None
     pointer = publish.rollback(kv, author(args), target, args.message or "", step=announce_step)
     print(f"current is now version {pointer.version} (was {pointer.parent})")
+    print(
+        f"note: sticky rollouts: a visitor keeps the variant they saw while version {pointer.version} still gives it "
+        "a share; new visitors (a private window) get its split",
+        file=sys.stderr,
+    )
     if args.remote:
         print(EVENTUALLY)
     return 0
@@ -122,7 +133,11 @@ def cmd_rollback(args: argparse.Namespace) -> int:
 
 def cmd_history(args: argparse.Namespace) -> int:
     """Every push and rollback, newest first."""
-    history, pointer = publish.history_with_pointer(kv_from_args(args))
+    kv = kv_from_args(args)
+    history, pointer = publish.history_with_pointer(kv)
+    if not history:
+        print(f"no versions published yet in {kv.where}: `swerve push -m MESSAGE` publishes rules/")
+        return 0
     print(publish.render_history(history, pointer))
     return 0
 
@@ -139,9 +154,8 @@ def cmd_pull(args: argparse.Namespace) -> int:
 
 def cmd_diff(args: argparse.Namespace) -> int:
     """Semantic diff of two rulesets."""
-    kv = kv_from_args(args)
-    old, label_old = _side(kv, args.a)
-    new, label_new = _side(kv, args.b)
+    old, label_old = source_document(args, args.a)
+    new, label_new = source_document(args, args.b)
     if new is None:
         raise CliError(f"{label_new}: nothing to compare")
     if old is not None and label_new.endswith("(local files)"):
@@ -152,7 +166,7 @@ def cmd_diff(args: argparse.Namespace) -> int:
         print(json.dumps([msgspec.to_builtins(c) for c in changes], indent=2))
     else:
         print(diff_mod.render(changes, label_old, label_new))
-    return 0
+    return 1 if args.exit_code and changes else 0
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -190,4 +204,5 @@ def register(sub: argparse._SubParsersAction) -> None:
     kv_args(p)
     p.add_argument("--visitors", type=int, default=5000, help="simulated visitors for exposure changes")
     p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.add_argument("--exit-code", action="store_true", help="exit 1 when there are changes, 0 when none (as git diff)")
     p.set_defaults(run=cmd_diff)

@@ -7,7 +7,7 @@ import sys
 from swerve_edge.digest import canonical_json
 
 from ..build import compiled_from_sources, print_findings
-from ..schema import json_schema
+from ..editor_schema import json_schema
 from ..validate import validate
 from .common import DEFAULT_RULES, rules_args, today, write_output
 
