@@ -24,6 +24,7 @@ TESTS = [
     "tests/test_conformance.py",
     "tests/test_bucketing.py",
     "tests/test_decide.py",
+    "tests/test_adapt.py",
     "tests/test_weights.py",
     "tests/test_plan.py",
     "tests/test_cookie.py",

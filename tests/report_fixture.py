@@ -55,6 +55,9 @@ class Fixture:
 
     def __init__(self) -> None:
         base = compiled_from_sources([str(FIXTURES / "report_rules")])
+        adapt = base["flags"][2]["rules"][0]["adapt"]
+        # What a policy is learned for (``swerve_edge.adaptive.policy_applies``).
+        self.policy_spec = {"arms": adapt["arms"], "features": adapt["features"], "goal": adapt["goal"]}
         self.rng = random.Random(2026)
         self.counts: dict[tuple[str, str, str, int, str], int] = defaultdict(int)
         self.versions: dict[int, dict] = {}
@@ -73,7 +76,7 @@ class Fixture:
                 state = {
                     "flags": {
                         "hero": hero_state,
-                        "offer": {"rules": {"0": {"policy": {"arms": ARMS, "contexts": policy}}}},
+                        "offer": {"rules": {"0": {"policy": {**self.policy_spec, "contexts": policy}}}},
                     }
                 }
                 self._publish(base, state, start, "learn", "offer: learned weights")

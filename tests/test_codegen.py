@@ -64,6 +64,31 @@ hostile_conditions = st.recursive(
 
 
 @st.composite
+def adapt_rules(draw, keys, variant_keys: list[str]) -> tuple[dict, dict]:
+    """An ``adapt`` block (features, holdout, goal: any content) and a policy for the live state."""
+    edges = st.lists(st.integers(-5, 50), min_size=1, max_size=3, unique=True).map(sorted) | st.lists(
+        hostile_numbers, max_size=3
+    )
+    feature = st.fixed_dictionaries(
+        {"attribute": st.sampled_from(["behavior.sessions", "request.device", "request.hour", "a.0"]) | keys},
+        optional={"edges": edges, "values": st.lists(keys, max_size=3)},
+    )
+    adapt = {
+        "arms": draw(st.lists(st.sampled_from(variant_keys), min_size=1, max_size=3, unique=True)),
+        "features": draw(st.lists(feature, max_size=3)),
+        "holdout": draw(st.integers(0, 100) | hostile_numbers),
+        "goal": draw(keys),
+    }
+    contexts = st.dictionaries(
+        st.sampled_from(["", "0", "1", "*", "0.1", "1.*", "*.*", "2.0.*"]) | keys,
+        st.lists(hostile_numbers | st.integers(0, 100), max_size=3),
+        max_size=4,
+    )
+    policy = {"arms": adapt["arms"], "features": adapt["features"], "goal": adapt["goal"], "contexts": draw(contexts)}
+    return adapt, policy
+
+
+@st.composite
 def documents(draw, keys=hostile_text, values=hostile_values, when=hostile_conditions) -> dict:
     """A compiled (format 2) document with arbitrary content in every value position."""
     segment_names = draw(st.lists(keys, max_size=3, unique=True))
@@ -78,6 +103,7 @@ def documents(draw, keys=hostile_text, values=hostile_values, when=hostile_condi
         segments.append(segment)
     flag_keys = draw(st.lists(keys, min_size=1, max_size=4, unique=True))
     flags = []
+    state: dict = {}
     for i, key in enumerate(flag_keys):
         variant_keys = draw(st.lists(keys, min_size=1, max_size=3, unique=True))
         flag = {
@@ -101,7 +127,7 @@ def documents(draw, keys=hostile_text, values=hostile_values, when=hostile_condi
         if draw(st.booleans()):
             flag["sticky"] = False
         rules = []
-        for _ in range(draw(st.integers(0, 3))):
+        for index in range(draw(st.integers(0, 3))):
             rule = {}
             if draw(st.booleans()):
                 rule["when"] = draw(when)
@@ -109,8 +135,13 @@ def documents(draw, keys=hostile_text, values=hostile_values, when=hostile_condi
                 rule["segments"] = draw(st.lists(st.sampled_from(segment_names), max_size=2))
             if draw(st.booleans()):
                 rule["targets_bots"] = True
-            if draw(st.booleans()):
+            kind = draw(st.sampled_from(["variant", "rollout", "adapt"]))
+            if kind == "variant":
                 rule["variant"] = draw(st.sampled_from(variant_keys))
+            elif kind == "adapt":
+                rule["adapt"], policy = draw(adapt_rules(keys, variant_keys))
+                if draw(st.booleans()):
+                    state.setdefault(key, {"rules": {}})["rules"][str(index)] = {"policy": policy}
             else:
                 chosen = draw(st.lists(st.sampled_from(variant_keys), min_size=1, max_size=3, unique=True))
                 weights = draw(st.lists(st.integers(0, 100), min_size=len(chosen), max_size=len(chosen)))
@@ -118,7 +149,7 @@ def documents(draw, keys=hostile_text, values=hostile_values, when=hostile_condi
             rules.append(rule)
         flag["rules"] = rules
         flags.append(flag)
-    return {"format": FORMAT, "flags": flags, "segments": segments, "events": []}
+    return {"format": FORMAT, "flags": flags, "segments": segments, "events": [], "state": {"flags": state}}
 
 
 ALLOWED_ATTRIBUTES = {"get", "append", "setdefault", "lower", "startswith"}
@@ -192,10 +223,13 @@ def test_random_documents_load_or_refuse_and_traced_decides_like_fast(document: 
         attributes = data.draw(contexts)
         if data.draw(st.booleans()):
             attributes = {**attributes, "user": {"anonymous_id": data.draw(ids), "id": data.draw(ids)}}
-        exposures = data.draw(st.dictionaries(st.sampled_from([f["key"] for f in document["flags"]]), json_values))
+        flag_keys = st.sampled_from([f["key"] for f in document["flags"]])
+        exposures = data.draw(st.dictionaries(flag_keys, json_values))
+        recorded = st.sampled_from(["0", "1.0", "holdout:0", "", "x"]) | json_values
+        seen_in = data.draw(st.dictionaries(flag_keys, recorded))
         trace: dict[str, list[str]] = {}
-        fast = decide(ruleset, attributes, NOW, exposures)
-        traced = decide(ruleset, attributes, NOW, exposures, trace)
+        fast = decide(ruleset, attributes, NOW, exposures, contexts=seen_in)
+        traced = decide(ruleset, attributes, NOW, exposures, trace, contexts=seen_in)
         assert fast == traced
         by_key = {f.key: f for f in ruleset.flags}
         for d in fast:

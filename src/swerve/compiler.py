@@ -6,7 +6,9 @@ same bytes whatever the file layout. Condition objects keep their written key or
 because GrowthBook's object equality compares serialized JSON. Everything the edge
 would otherwise compute per request is precomputed: path regexes, epoch schedules,
 which rules apply to bots. Rollouts keep their weights as written (percent): the edge
-turns them into bucket ranges after applying the document's live ``state``.
+turns them into bucket ranges after applying the document's live ``state``. Adaptive rules
+compile to their arms, goal, features (a list, in declared order), holdout, floor, minimum
+units, cadence (seconds) and top-two switch; their learned weights live in the state.
 """
 
 import datetime
@@ -16,6 +18,7 @@ from typing import Any
 from swerve_edge.digest import content_hash
 from swerve_edge.ruleset import FORMAT
 
+from .adapt_check import adapt_goals, compile_adapt
 from .condition_check import referenced_attributes
 from .model import RuleSet
 from .schema import ACTIONS, Flag, HtmlOp, Rule
@@ -56,7 +59,7 @@ def _segment_attributes(rules: RuleSet, names: list[str], seen: set[str] | None 
     return found
 
 
-def _rule(rules: RuleSet, rule: Rule) -> dict[str, Any]:
+def _rule(rules: RuleSet, flag: Flag, rule: Rule) -> dict[str, Any]:
     out: dict[str, Any] = {}
     if rule.when:
         out["when"] = rule.when
@@ -79,6 +82,8 @@ def _rule(rules: RuleSet, rule: Rule) -> dict[str, Any]:
                 "min_hours": ramp.min_hours,
                 "min_units": ramp.min_units,
             }
+    if rule.adapt is not None:
+        out["adapt"] = compile_adapt(flag, rule.adapt)
     attributes = referenced_attributes(rule.when) | _segment_attributes(rules, rule.segments)
     if attributes & _BOT_ATTRIBUTES:
         out["targets_bots"] = True
@@ -111,15 +116,16 @@ def _flag(rules: RuleSet, key: str, flag: Flag) -> dict[str, Any]:
     if paths:
         out["paths"] = paths
     if flag.rules:
-        out["rules"] = [_rule(rules, r) for r in flag.rules]
+        out["rules"] = [_rule(rules, flag, r) for r in flag.rules]
     out["rollout_key"] = flag.rollout_key
     out["seed"] = flag.seed or key
     if flag.client:
         out["client"] = True
     if not flag.sticky:
         out["sticky"] = False
-    if flag.goals:
-        out["goals"] = list(flag.goals)
+    goals = adapt_goals(flag)
+    if goals:
+        out["goals"] = goals
     out["control"] = flag.control or flag.default
     if flag.guardrails is not None:
         out["guardrails"] = {

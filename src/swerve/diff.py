@@ -3,10 +3,11 @@
 Flags, segments and events added, removed and changed, field by field, in the terms
 people write in rule files: a rollout shows as its weights per variant and its coverage,
 each rule field on its own line. Live changes (``swerve kill``, ``swerve set``, ramp
-steps, guardrail stops) show as ``live.*`` fields. Both versions then run over the very
-same synthetic population (``simulate``), and every flag whose exposure moves is shown
-with the change per variant: the flags that changed, and the knock-on ones, whose own
-definition is the same but whose prerequisite or segment changed.
+steps, guardrail stops, learned policies context by context) show as ``live.*`` fields.
+Both versions then run over the very same synthetic population (``simulate``), and every
+flag whose exposure moves is shown with the change per variant: the flags that changed,
+and the knock-on ones, whose own definition is the same but whose prerequisite or segment
+changed.
 """
 
 import json
@@ -54,6 +55,8 @@ def _rule_fields(prefix: str, rule: dict) -> dict[str, Any]:
         out[f"{prefix}.rollout.coverage"] = rollout.get("coverage", 100)
         if "ramp" in rollout:
             out[f"{prefix}.rollout.ramp"] = rollout["ramp"]
+    for field, value in (rule.get("adapt") or {}).items():
+        out[f"{prefix}.adapt.{field}"] = value
     return out
 
 
@@ -63,7 +66,13 @@ def _live_fields(state: dict) -> dict[str, Any]:
         out["live.killed"] = True
     for index, entry in sorted(state.get("rules", {}).items()):
         for field, value in sorted(entry.items()):
-            out[f"live.rules[{index}].{field}"] = value
+            if field == "policy" and isinstance(value, dict):
+                # A learned policy (swerve learn): one line per context whose weights moved.
+                for key, weights in sorted((value.get("contexts") or {}).items()):
+                    out[f"live.rules[{index}].policy[{key}]"] = weights
+                out[f"live.rules[{index}].policy.updated"] = value.get("updated")
+            else:
+                out[f"live.rules[{index}].{field}"] = value
     return out
 
 

@@ -79,8 +79,20 @@ FIELDS: dict[str, dict[str, str]] = {
         "description": "Free text for people.",
         "when": "A GrowthBook condition on request.*, user.* and behavior.* attributes.",
         "segments": "Segments that must all match too.",
-        "variant": "Serve this variant (or give a rollout instead).",
+        "variant": "Serve this variant (or give a rollout or an adaptive policy instead).",
         "rollout": "Split matching visitors between variants by a sticky hash (or give a variant instead).",
+        "adapt": "Learn per behavioral context which arm converts (`swerve learn`), instead of fixed weights.",
+    },
+    "Adapt": {
+        "arms": "The variants the policy chooses between (at least two).",
+        "goal": "The declared event it optimizes (default: the flag's first goal).",
+        "features": "At most 4 attributes the edge sets, most important first: numbers with bucket edges "
+        "(behavior.sessions: [2]), strings with values ([mobile, tablet], the rest is 'other'); at most 64 contexts.",
+        "holdout": "Percent of visitors given a uniformly random arm, to measure the policy (default 10).",
+        "floor": "The least percent each arm keeps in every context (default 1).",
+        "min_units": "Visitors a context needs before it gets weights of its own (default 100).",
+        "cadence": "How often `swerve learn` may publish new weights: 30m, 1h, 1d (default 1h).",
+        "top_two": "true: top-two Thompson sampling (finds the best arm sooner, converts less meanwhile).",
     },
     "Rollout": {
         "weights": "Percent per variant, summing to 100.",

@@ -9,8 +9,18 @@ from typing import Any
 import msgspec
 
 from swerve_edge.context import build_attributes, request_attributes
-from swerve_edge.decide import decide
+from swerve_edge.context_weights import split_holdout
+from swerve_edge.decide import Decision, decide
 from swerve_edge.ruleset import Ruleset
+
+
+class AdaptiveExplanation(msgspec.Struct, kw_only=True):
+    """An adaptive decision: the visitor's context, whose weights apply to it, and what they are."""
+
+    context: str
+    holdout: bool
+    weights_from: str | None
+    weights: dict[str, float]
 
 
 class FlagExplanation(msgspec.Struct, kw_only=True):
@@ -21,6 +31,39 @@ class FlagExplanation(msgspec.Struct, kw_only=True):
     value: Any
     reason: str
     steps: list[str]
+    adaptive: AdaptiveExplanation | None = None
+
+
+def _adaptive(ruleset: Ruleset, decision: Decision) -> AdaptiveExplanation | None:
+    """What the edge's precomputed tables say about an adaptive decision's context."""
+    if not decision.context or decision.rule is None:
+        return None
+    adaptive = ruleset.by_key[decision.flag].rules[decision.rule - 1].adapt
+    key, holdout = split_holdout(decision.context)
+    if adaptive is None or key not in adaptive.index:
+        return None
+    index = adaptive.index[key]
+    return AdaptiveExplanation(
+        context=key,
+        holdout=holdout,
+        weights_from=adaptive.sources[index],
+        weights=dict(zip(adaptive.arms, adaptive.weights[index], strict=True)),
+    )
+
+
+def split_exposures(exposures: dict[str, Any] | None) -> tuple[dict[str, str], dict[str, str]]:
+    """``--exposures`` as (flag -> variant, flag -> context): a value is a variant, or
+    ``{"variant": ..., "context": ...}`` for an adaptive flag's exposure in a context."""
+    variants: dict[str, str] = {}
+    contexts: dict[str, str] = {}
+    for flag, seen in (exposures or {}).items():
+        if isinstance(seen, dict):
+            variants[flag] = str(seen.get("variant", ""))
+            if seen.get("context"):
+                contexts[flag] = str(seen["context"])
+        else:
+            variants[flag] = str(seen)
+    return variants, contexts
 
 
 def local_time(timezone: str | None, now: float) -> tuple[int | None, int | None]:
@@ -44,17 +87,28 @@ def explain(
     user_attributes: dict[str, Any],
     behavior: dict[str, Any],
     now: float | None = None,
-    exposures: dict[str, str] | None = None,
+    exposures: dict[str, Any] | None = None,
 ) -> list[FlagExplanation]:
-    """Decide every in-scope flag for the described request and keep each reason chain."""
+    """Decide every in-scope flag for the described request and keep each reason chain.
+
+    ``exposures`` maps a flag to the variant seen before, or to ``{"variant", "context"}``.
+    """
     now = time.time() if now is None else now
     hour, weekday = local_time(cf.get("timezone"), now)
     request = request_attributes(url, "GET", {k.lower(): v for k, v in headers.items()}, cf, hour, weekday)
     attributes = build_attributes(request, anonymous_id, user_id, user_attributes, behavior)
     trace: dict[str, list[str]] = {}
-    decisions = decide(ruleset, attributes, now, exposures, trace)
+    seen, contexts = split_exposures(exposures)
+    decisions = decide(ruleset, attributes, now, seen, trace, contexts=contexts)
     return [
-        FlagExplanation(flag=d.flag, variant=d.variant, value=d.value, reason=d.describe(), steps=trace.get(d.flag, []))
+        FlagExplanation(
+            flag=d.flag,
+            variant=d.variant,
+            value=d.value,
+            reason=d.describe(),
+            steps=trace.get(d.flag, []),
+            adaptive=_adaptive(ruleset, d),
+        )
         for d in decisions
     ]
 

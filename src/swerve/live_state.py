@@ -15,12 +15,16 @@ Layout::
                                                  "ramp_step": N, "ramp": {...},
                                                  "ramp_since": ISO, "ramp_base": {VARIANT: units},
                                                  "stopped": {VARIANT: {"reason": ..., "at": ...}},
-                                                 "policy": {...}}}}}}
+                                                 "policy": {"arms": [...], "features": [...], "goal": ...,
+                                                            "contexts": {KEY: [percent per arm]},
+                                                            "units": {KEY: units}, "updated": ISO,
+                                                            "seed": ...}}}}}}
 """
 
 import copy
 from typing import Any
 
+from swerve_edge.adaptive import policy_applies
 from swerve_edge.digest import content_hash
 
 
@@ -61,12 +65,12 @@ def _flags(document: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {f["key"]: f for f in document.get("flags", [])}
 
 
-def _rollout(flag: dict[str, Any], index: str) -> dict[str, Any] | None:
+def _rule(flag: dict[str, Any], index: str) -> dict[str, Any]:
     rules = flag.get("rules", [])
     position = int(index) if index.isdigit() else -1
     if not 0 <= position < len(rules):
-        return None
-    return rules[position].get("rollout")
+        return {}
+    return rules[position]
 
 
 def carry_forward(new: dict[str, Any], live: dict[str, Any] | None) -> tuple[dict[str, Any], list[str]]:
@@ -84,16 +88,24 @@ def carry_forward(new: dict[str, Any], live: dict[str, Any] | None) -> tuple[dic
             flag_state(state, key)["killed"] = True
             notes.append(f"{key}: stays killed (swerve kill); `swerve unkill {key}` ends it")
         for index, entry in sorted(old.get("rules", {}).items()):
-            _carry_rule(state, notes, key, index, entry, _rollout(flag, index))
+            _carry_rule(state, notes, key, index, entry, _rule(flag, index))
     return rehashed(new, state), notes
 
 
 def _carry_rule(
-    state: dict[str, Any], notes: list[str], key: str, index: str, entry: dict[str, Any], rollout: dict | None
+    state: dict[str, Any], notes: list[str], key: str, index: str, entry: dict[str, Any], rule: dict[str, Any]
 ) -> None:
     where = f"{key} rule {int(index) + 1}" if index.isdigit() else f"{key} rule {index}"
+    if "policy" in entry:
+        if rule.get("adapt") is not None and policy_applies(rule["adapt"], entry["policy"]):
+            rule_state(state, key, int(index))["policy"] = entry["policy"]
+            notes.append(f"{where}: keeps its learned weights")
+        else:
+            notes.append(f"{where}: the adaptive rule's arms, features or goal changed: it starts from an equal split")
+    rollout = rule.get("rollout")
     if rollout is None:
-        notes.append(f"{where}: no longer a rollout, so its live weights are dropped")
+        if set(entry) - {"policy"}:
+            notes.append(f"{where}: no longer a rollout, so its live weights are dropped")
         return
     variants = set(rollout["variants"])
     target = rule_state(state, key, int(index))
@@ -119,12 +131,3 @@ def _carry_rule(
         if variant in variants:
             target.setdefault("stopped", {})[variant] = why
             notes.append(f"{where}: {variant} stays stopped at 0% ({why.get('reason', 'guardrail')})")
-    if "policy" in entry:
-        policy = entry["policy"]
-        if policy.get("arms") == rollout.get("adapt", {}).get("arms") and policy.get("features") == rollout.get(
-            "adapt", {}
-        ).get("features"):
-            target["policy"] = policy
-            notes.append(f"{where}: keeps its learned weights")
-        else:
-            notes.append(f"{where}: the adaptive policy's arms or features changed, so it starts from an equal split")

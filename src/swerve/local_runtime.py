@@ -9,6 +9,7 @@ import json
 import os
 import subprocess
 import threading
+import time
 import urllib.parse
 from pathlib import Path
 
@@ -75,6 +76,19 @@ class LocalEdge:
     def logs(self) -> str:
         """What the runtime has logged to stderr so far."""
         return "".join(self._log)
+
+    def logged(self, text: str, timeout: float = 10.0) -> bool:
+        """Whether ``text`` appears in the runtime's stderr within ``timeout`` seconds.
+
+        workerd's stderr reaches us through a reader thread, so a line logged while a
+        response was built can arrive just after the response does.
+        """
+        deadline = time.monotonic() + timeout
+        while text not in self.logs():
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.02)
+        return True
 
     def put(self, key: str, value: str) -> None:
         """Write one KV value through the runtime's control endpoint."""

@@ -356,22 +356,24 @@ def _policy_vs_holdout(cells: Mapping[tuple[str, bool], list[int]]) -> PolicyVsH
 
 def _adaptive(
     spec: dict,
+    flag: Flag,
     rows: list[StatRow],
     document: dict,
     goal: str | None,
     points: Sequence[WeightPoint],
     now: float,
 ) -> AdaptiveReport:
-    adapt_rule = next((r for r in spec.get("rules", []) if (r.get("rollout") or {}).get("adapt")), None)
-    adapt = (adapt_rule or {}).get("rollout", {}).get("adapt", {})
-    goal = adapt.get("goal", goal)
+    # The live adaptive rule as the edge loaded it: its arms, goal and each context's weights.
+    live = next((rule.adapt for rule in flag.rules if rule.adapt is not None), None)
+    policy: dict[str, list[float]] = {}
+    if live is not None:
+        goal = live.goal or goal
+        arms = list(live.arms)
+    else:
+        # Rows of a flag that is no longer adaptive: the weights its last policy gave.
+        policy, policy_arms = policy_of(document, spec["key"])
+        arms = policy_arms or [v["key"] for v in spec["variants"]]
     conversion = CONVERSION + goal if goal else None
-    policy, policy_arms = policy_of(document, spec["key"])
-    written = ((adapt_rule or {}).get("rollout") or {}).get("variants") or [v["key"] for v in spec["variants"]]
-    arms: list[str] = list(adapt.get("arms") or policy_arms or written)
-    if policy_arms and policy_arms != arms:
-        # Weights learned for other arms do not apply (the edge starts such a policy from an equal split).
-        policy = {}
     cells: dict[str, dict[tuple[str, bool], list[int]]] = defaultdict(lambda: defaultdict(lambda: [0, 0]))
     for row in rows:
         if not row.context or row.variant not in arms:
@@ -384,7 +386,10 @@ def _adaptive(
     everything: dict[tuple[str, bool], list[int]] = defaultdict(lambda: [0, 0])
     contexts: dict[str, ContextReport] = {}
     for key in sorted(cells, key=lambda k: (-sum(u for u, _ in cells[k].values()), k)):
-        source, weights = nearest(policy, len(arms), key)
+        if live is not None and key in live.index:
+            source, weights = live.sources[live.index[key]], list(live.weights[live.index[key]])
+        else:
+            source, weights = nearest(policy, len(arms), key)
         per_arm = {}
         for i, arm in enumerate(arms):
             units = sum(cells[key].get((arm, h), [0, 0])[0] for h in (False, True))
@@ -614,7 +619,7 @@ def _flag_report(
         )
     adaptive = None
     if adaptive_rows:
-        adaptive = _adaptive(spec, rows, document, goal, points or policy_points(flag.key, history, load), now)
+        adaptive = _adaptive(spec, flag, rows, document, goal, points or policy_points(flag.key, history, load), now)
         notes.append(
             "adaptive: the policy moves traffic between arms by context, so the arms' overall rates mix "
             "contexts; compare arms within a context, and the policy against the holdout"
@@ -706,7 +711,7 @@ def build_report(
             raise ReportError(f"no flag {', '.join(missing)} in the live ruleset (swerve status lists the flags)")
         chosen = [f for f in specs if f in flags]
     else:
-        chosen = [k for k, f in ruleset.by_key.items() if k in by_flag or any(r.rollout for r in f.rules)]
+        chosen = [k for k, f in ruleset.by_key.items() if k in by_flag or any(r.rollout or r.adapt for r in f.rules)]
     out = {}
     for key in chosen:
         points = (weights_over_time or {}).get(key)

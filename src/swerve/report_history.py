@@ -45,10 +45,13 @@ def _signature(document: dict | None, flag: str) -> tuple | None:
         return None
     if loaded is None:
         return None
-    out = []
+    out: list[tuple] = []
     for rule in loaded.rules:
         if rule.rollout is not None:
             out.append((rule.rollout, tuple(round(b - a, 9) for a, b in rule.ranges)))
+        elif rule.adapt is not None:
+            # The SRM test of an adaptive flag checks its holdout: what splits those units.
+            out.append((rule.adapt.arms, rule.adapt.holdout_bp))
     return (loaded.killed, tuple(out))
 
 
@@ -108,3 +111,42 @@ def policy_points(flag: str, history: Sequence[Pointer], load: Load | None) -> l
         if not points or points[-1].contexts != contexts:
             points.append(WeightPoint(time=int(when), contexts=contexts))
     return points
+
+
+def _adapt_signature(document: dict | None, flag: str) -> tuple | None:
+    """What an adaptive flag's recorded contexts and units mean in a version: its arms, features and goal."""
+    for spec in (document or {}).get("flags", []):
+        if spec.get("key") == flag:
+            for rule in spec.get("rules", []):
+                adapt = rule.get("adapt") if isinstance(rule, dict) else None
+                if isinstance(adapt, dict):
+                    return (repr(adapt.get("arms")), repr(adapt.get("features")), adapt.get("goal"))
+    return None
+
+
+def adapt_changed_at(
+    flag: str, document: dict, history: Sequence[Pointer], load: Load | None
+) -> tuple[float, bool] | None:
+    """When ``flag``'s adaptive rule took its current arms, features and goal: ``(time, replaced)``.
+
+    ``replaced`` is True when it replaced another adaptive rule (whose rows, under the same
+    context keys, meant something else) and False when the flag was not adaptive before.
+    None when it never changed while recorded (or there is no history to tell).
+    """
+    timeline = _timeline(history)
+    if not timeline or load is None:
+        return None
+    cache: dict[int, tuple | None] = {}
+    changed: tuple[float, bool] | None = None
+    previous: tuple | None = None
+    for i, (when, entry) in enumerate(timeline):
+        if entry.version not in cache:
+            cache[entry.version] = _adapt_signature(load(entry.version), flag)
+        signature = cache[entry.version]
+        if i and signature != previous and signature is not None:
+            changed = (when, previous is not None)
+        previous = signature
+    current = _adapt_signature(document, flag)
+    if previous != current:
+        return (timeline[-1][0], previous is not None)
+    return changed

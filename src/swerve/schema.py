@@ -76,14 +76,37 @@ class Rollout(_Strict, kw_only=True):
     ramp: Ramp | None = None
 
 
+class Adapt(_Strict, kw_only=True):
+    """An adaptive policy: per behavioral context, the arm that converts on ``goal`` gets more traffic.
+
+    ``features`` (at most 4, in order of importance) cut visitors into contexts: numeric
+    edges (``behavior.sessions: [2]``) make one bucket below the first edge, one between
+    each pair and one from the last; a list of strings (``request.device: [mobile]``) one
+    bucket per value plus "other". ``holdout`` percent of visitors get a uniformly random
+    arm (the baseline the policy is measured against); ``floor`` is each arm's minimum
+    percent; a context gets weights of its own from ``min_units`` visitors; ``swerve learn``
+    publishes new weights at most once per ``cadence`` (``30m``, ``1h``, ``1d``).
+    """
+
+    arms: list[str]
+    goal: str | None = None
+    features: dict[str, list[int | float | str]] = {}
+    holdout: Percent = 10
+    floor: Percent = 1
+    min_units: Annotated[int, msgspec.Meta(ge=1)] = 100
+    cadence: str = "1h"
+    top_two: bool = False
+
+
 class Rule(_Strict, kw_only=True):
-    """A targeting rule: when the condition and all segments match, serve a variant or a rollout."""
+    """A targeting rule: when the condition and all segments match, serve a variant, a rollout or an adaptive policy."""
 
     description: str = ""
     when: Condition | None = None
     segments: list[str] = []
     variant: str | None = None
     rollout: Rollout | None = None
+    adapt: Adapt | None = None
 
 
 class Prerequisite(_Strict, kw_only=True):

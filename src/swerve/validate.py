@@ -9,6 +9,7 @@ import datetime
 import difflib
 from collections.abc import Iterable
 
+from .adapt_check import check_adapt
 from .condition_check import check_attribute, check_condition, regex_problem
 from .condition_hints import operator_typos
 from .decoding import decode_source
@@ -118,6 +119,7 @@ class Checker:
             self.error(source, (*base, "rollout_key"), problem)
         for i, rule in enumerate(flag.rules):
             self.rule(source, (*base, "rules", i), flag, rule)
+        self.adaptive(source, base, flag)
         self.outcomes(source, base, flag)
         if flag.owner is None:
             self.warn(source, base, "flag has no owner")
@@ -150,8 +152,8 @@ class Checker:
             self.error(source, (*path, "end"), "end must be after start")
 
     def rule(self, source: Source, path: Path, flag: Flag, rule: Rule) -> None:
-        if (rule.variant is None) == (rule.rollout is None):
-            self.error(source, path, "a rule serves exactly one of `variant` or `rollout`")
+        if [rule.variant, rule.rollout, rule.adapt].count(None) != 2:
+            self.error(source, path, "a rule serves exactly one of `variant`, `rollout` or `adapt`")
         if rule.variant is not None and rule.variant not in flag.variants:
             self.error(
                 source, (*path, "variant"), f"unknown variant `{rule.variant}`{_suggest(rule.variant, flag.variants)}"
@@ -173,6 +175,24 @@ class Checker:
                 self.error(source, (*path, "rollout", "weights"), f"weights sum to {total:g}, expected 100")
             if rule.rollout.ramp is not None:
                 self.ramp(source, (*path, "rollout", "ramp"), flag, rule)
+        if rule.adapt is not None:
+            here = (*path, "adapt")
+            check_adapt(flag, rule.adapt, set(self.rules.events), lambda p, m: self.error(source, (*here, *p), m))
+
+    def adaptive(self, source: Source, base: Path, flag: Flag) -> None:
+        """One adaptive rule per flag, and no rollout beside it: their units would share the flag's counts."""
+        adaptive = [i for i, rule in enumerate(flag.rules) if rule.adapt is not None]
+        if not adaptive:
+            return
+        for i in adaptive[1:]:
+            self.error(source, (*base, "rules", i, "adapt"), "a flag has at most one adaptive rule")
+        for i, rule in enumerate(flag.rules):
+            if rule.rollout is not None:
+                self.error(
+                    source,
+                    (*base, "rules", i, "rollout"),
+                    "a flag with an adaptive rule cannot also have a rollout: their visitors would share its counts",
+                )
 
     def ramp(self, source: Source, path: Path, flag: Flag, rule: Rule) -> None:
         """A ramp raises one variant of its rollout, step by step, never the control."""

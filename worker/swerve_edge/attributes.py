@@ -42,3 +42,12 @@ ROOTS = {"request": REQUEST, "user": USER, "behavior": BEHAVIOR}
 
 # Attributes whose value is a mapping: the next path part is free (a query parameter, an event name).
 MAPPINGS = frozenset({"request.query", "behavior.events"})
+
+
+def is_number(path: str) -> bool:
+    """Whether the edge always sets ``path`` to a number (every ``behavior.*``, the local hour and weekday).
+
+    Adaptive features cut numbers with edges; the other ``request.*`` attributes are strings
+    (cut by a list of values plus "other"); ``request.bot`` is a boolean.
+    """
+    return path.startswith("behavior.") or path in ("request.hour", "request.weekday")

@@ -6,8 +6,9 @@ Value format, version 1 (``docs/cookie.md`` documents it for people)::
 
 ``payload`` is base64url (no padding) of compact JSON
 ``{"f": first_seen, "l": last_seen, "s": sessions, "p": pageviews,
-"q": session_pageviews, "e": {event: count}, "x": {flag: variant}, "c": {flag: [goal]}}``
-(``c``, the goals already counted as conversions per exposed flag, may be absent);
+"q": session_pageviews, "e": {event: count}, "x": {flag: variant}, "c": {flag: [goal]},
+"k": {flag: context}}`` (``c``, the goals already counted as conversions per exposed flag,
+and ``k``, the context each adaptive exposure was decided in, may be absent);
 ``signature`` is
 base64url of HMAC-SHA256 over ``s1.<payload>`` with the first configured key. Any key
 in the list verifies, so keys rotate without logging anyone out.
@@ -17,8 +18,8 @@ oversized) makes ``decode`` return None: the caller starts a fresh summary and n
 trusts or errors on what it was sent.
 
 The encoded value never exceeds ``MAX_ENCODED`` bytes. When it would, data is dropped
-in this order until it fits: the oldest exposures (with the conversions counted for
-them), then the events with the smallest counts (ties: by name). Counters and
+in this order until it fits: the oldest exposures (with their contexts and the
+conversions counted for them), then the events with the smallest counts (ties: by name). Counters and
 timestamps always stay.
 """
 
@@ -66,6 +67,8 @@ def _payload(summary: Summary) -> str:
     }
     if summary.converted:
         body["c"] = summary.converted
+    if summary.contexts:
+        body["k"] = summary.contexts
     return _b64(json.dumps(body, separators=(",", ":"), ensure_ascii=True).encode("ascii"))
 
 
@@ -123,5 +126,8 @@ def decode(value: str, keys: list[bytes]) -> Summary | None:
         k in exposures and type(v) is list and all(_name(g) for g in v) for k, v in converted.items()
     ):
         return None
+    contexts = body.get("k", {})
+    if type(contexts) is not dict or not all(k in exposures and _name(v) for k, v in contexts.items()):
+        return None
     first, last, sessions, pageviews, session_pageviews = numbers
-    return Summary(first, last, sessions, pageviews, session_pageviews, events, exposures, converted)
+    return Summary(first, last, sessions, pageviews, session_pageviews, events, exposures, converted, contexts)

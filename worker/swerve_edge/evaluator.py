@@ -15,7 +15,8 @@ flags still decide.
 
 To add a rule kind, give ``Rule`` its precomputed data and add a branch to
 ``_Writer.rule_action``: it emits the statements that set the flag's decision (or leave it
-unset to fall through to the next rule), with ``self.step(...)`` for the trace.
+unset to fall through to the next rule), with ``self.step(...)`` for the trace. Adaptive
+rules (``adaptive``) are such a branch: ``_Writer.adapt``.
 
 A preview (``preview``) is a request input most requests lack, so it has its own variant of
 the function, compiled on the first request that needs it: with ``previewing=True`` the
@@ -25,21 +26,37 @@ the flags that depend on it see the forced variant. The function every other req
 is not changed by it.
 """
 
+from bisect import bisect_right
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from .bucketing import SeedBatch
 from .codegen import Source, compiled
 from .conditions import HELPERS, ConditionWriter, Reads
-from .decide import DEFAULT, ERROR, KILLED, PREREQUISITE, PREVIEW, ROLLOUT, RULE, SCHEDULE, STICKY, Decision
+from .decide import (
+    ADAPT,
+    ADAPT_STICKY,
+    DEFAULT,
+    ERROR,
+    KILLED,
+    PREREQUISITE,
+    PREVIEW,
+    ROLLOUT,
+    RULE,
+    SCHEDULE,
+    STICKY,
+    Decision,
+)
 from .jsvalues import to_string
 
 if TYPE_CHECKING:
+    from .adaptive import Adaptive
     from .ruleset import Flag, Rule, Ruleset, Segment
 
-Evaluator = Callable[[dict, float, dict, dict | None], list[Decision]]
+# (attributes, now, exposures, trace, exposure contexts) -> decisions
+Evaluator = Callable[[dict, float, dict, dict | None, dict], list[Decision]]
 # The previewing variant: the same, with the forced variants by flag key last.
-PreviewEvaluator = Callable[[dict, float, dict, dict | None, dict[str, str]], list[Decision]]
+PreviewEvaluator = Callable[[dict, float, dict, dict | None, dict, dict[str, str]], list[Decision]]
 
 
 def rollout_hashes(batch: SeedBatch, raw: object) -> list[int] | bool:
@@ -73,6 +90,32 @@ def _error_step(error: Exception) -> str:
     return f"error: {error!r}"
 
 
+def _adapt_context_step(number: int, adaptive: "Adaptive", index: int, values: tuple) -> str:
+    return f"rule {number}: context {adaptive.describe_context(index, values)}"
+
+
+def _adapt_holdout_step(number: int, adaptive: "Adaptive", remainder: int) -> str:
+    bucket = remainder / 10000
+    if remainder < adaptive.holdout_bp:
+        return (
+            f"rule {number}: holdout bucket {bucket:.4f} < {adaptive.holdout:g}%: in the holdout, "
+            "a uniformly random arm instead"
+        )
+    return f"rule {number}: holdout bucket {bucket:.4f} >= {adaptive.holdout:g}%: these weights choose"
+
+
+def _adapt_weights_step(number: int, adaptive: "Adaptive", index: int) -> str:
+    return f"rule {number}: {adaptive.describe_weights(index)}"
+
+
+def _adapt_sticky_step(number: int, seen: str, context: str) -> str:
+    return f"rule {number}: sticky, visitor saw {seen} in context {context} before"
+
+
+def _adapt_arm_step(number: int, bucket: float, arm: str) -> str:
+    return f"rule {number}: bucket {bucket:.4f} -> {arm}"
+
+
 def check(trace: list[str], result: bool, message: str) -> bool:
     """In the traced evaluator: ``result``, recording ``message`` when it is False."""
     if not result:
@@ -94,12 +137,26 @@ _HELPERS = {
     "_bucket_step": _bucket_step,
     "_coverage_step": _coverage_step,
     "_error_step": _error_step,
+    "_ADAPT": ADAPT,
+    "_ADAPT_STICKY": ADAPT_STICKY,
+    "_NO_CONTEXT": "",
+    "_bisect": bisect_right,
+    "_adapt_context_step": _adapt_context_step,
+    "_adapt_holdout_step": _adapt_holdout_step,
+    "_adapt_weights_step": _adapt_weights_step,
+    "_adapt_sticky_step": _adapt_sticky_step,
+    "_adapt_arm_step": _adapt_arm_step,
     "_preview_step": _preview_step,
 }
 
 
 class _Writer:
-    """Writes one ruleset's evaluator function ``decide(A, now, X, T)`` (previewing: ``(A, now, X, T, P)``)."""
+    """Writes one ruleset's evaluator function ``decide(A, now, X, T, K)`` (previewing: ``(A, now, X, T, K, P)``).
+
+    ``A`` the attributes, ``now`` epoch seconds, ``X`` the visitor's exposures (flag ->
+    variant), ``T`` the trace (traced only), ``K`` the contexts of adaptive exposures, ``P``
+    a preview's forced variants.
+    """
 
     __slots__ = (
         "batches",
@@ -124,7 +181,7 @@ class _Writer:
         self.previewing = previewing
         self.source = Source(_HELPERS)
         self.conditions = ConditionWriter(self.source)
-        params = ("A", "now", "X", "T", "P") if previewing else ("A", "now", "X", "T")
+        params = ("A", "now", "X", "T", "K", "P") if previewing else ("A", "now", "X", "T", "K")
         self.name, self.function = self.source.function("_decide", params)
         self.reads = Reads(self.source, self.function, "A")
         self.segment_functions: dict[int, str] = {}
@@ -243,7 +300,7 @@ class _Writer:
             return
         self.line("try:")
         self.indent()
-        if any(rule.rollout is not None for rule in flag.rules):
+        if any(rule.rollout is not None or rule.adapt is not None for rule in flag.rules):
             self.line(f"{d} = None")  # a rollout may leave the flag undecided: later rules go on
         chain = _Chain(self, d)
         schedule = []
@@ -304,6 +361,9 @@ class _Writer:
         Returns whether it may fall through (then the next rule is tried).
         """
         number = rule.index + 1
+        if rule.adapt is not None:
+            self.adapt(flag, rule.adapt, d, number)
+            return True
         if rule.rollout is None:
             self.step(self.const(f"rule {number}: matched -> {rule.variant}"))
             self.line(f"{d} = {self.const(_decision(flag, rule.variant, RULE, number))}")
@@ -354,7 +414,7 @@ class _Writer:
             self.line(f"elif {test}:")
             self.indent()
             self.step(f"_bucket_step({number}, {b}, {self.const(variant)})")
-            self.line(f"{d} = _new(_D, ({key}, {self.const(variant)}, {value}, _ROLLOUT, {number}, {b}))")
+            self.line(f"{d} = _new(_D, ({key}, {self.const(variant)}, {value}, _ROLLOUT, {number}, {b}, _NO_CONTEXT))")
             self.dedent()
         if self.traced:
             self.line("else:")
@@ -363,6 +423,74 @@ class _Writer:
                 self.line(f"{bucket}")
             self.step(f"_coverage_step({number}, {b})")
             self.dedent()
+
+    def adapt(self, flag: "Flag", adaptive: "Adaptive", d: str, number: int) -> None:
+        """An adaptive rule: the visitor's context, then the holdout's or the policy's arm.
+
+        Without a rollout key value the rule falls through, like a rollout. A visitor who saw
+        one of the arms before in the same recorded context keeps it (unless ``sticky: false``).
+        """
+        hashes = self.hashes(flag)
+        batch = self.batches[flag.rollout_key_path][0]
+        self.line(f"if {hashes} is None: {hashes} = _hashes({batch}, {self.batch_key(flag)})")
+        self.line(f"if {hashes} is False:")
+        self.indent()
+        self.step(self.const(f"rule {number}: no {flag.rollout_key_path} to bucket on"))
+        self.branch_end()
+        self.dedent()
+        self.line("else:")
+        self.indent()
+        c, r, x, a = (self.source.name(p) for p in ("c", "r", "x", "a"))
+        values = [self.reads.value(feature.attribute).name for feature in adaptive.features]
+        self.line(f"{c} = {self.context_index(adaptive, values)}")
+        if self.traced:
+            shown = "".join(f"{v}, " for v in values)
+            self.step(f"_adapt_context_step({number}, {self.const(adaptive)}, {c}, ({shown}))")
+            self.step(f"_adapt_weights_step({number}, {self.const(adaptive)}, {c})")
+            self.step(f"_adapt_holdout_step({number}, {self.const(adaptive)}, {hashes}[{flag.holdout_lane}])")
+        self.line(f"{r} = {hashes}[{flag.lane}]")
+        self.line(f"if {hashes}[{flag.holdout_lane}] < {self.const(adaptive.holdout_bp)}:")
+        self.indent()
+        self.line(f"{x} = {self.const(adaptive.holdout_keys)}[{c}]")
+        self.line(f"{a} = {r} * {len(adaptive.arms)} // 10000")
+        self.dedent()
+        self.line("else:")
+        self.indent()
+        self.line(f"{x} = {self.const(adaptive.keys)}[{c}]")
+        self.line(f"{a} = _bisect({self.const(adaptive.cumulative)}[{c}], {r})")
+        self.dedent()
+        key = self.const(flag.key)
+        arms = self.const(adaptive.arms)
+        values_by_arm = {arm: flag.variants[arm].value for arm in adaptive.arms}
+        if flag.sticky:
+            seen = self.source.name("seen")
+            by_arm = self.const(values_by_arm)
+            self.line(f"if X and type({seen} := X.get({key})) is str and {seen} in {by_arm} and K.get({key}) == {x}:")
+            self.indent()
+            self.step(f"_adapt_sticky_step({number}, {seen}, {x})")
+            self.line(f"{d} = _new(_D, ({key}, {seen}, {by_arm}[{seen}], _ADAPT_STICKY, {number}, None, {x}))")
+            self.dedent()
+            self.line("else:")
+            self.indent()
+        values_in_order = self.const(tuple(values_by_arm[arm] for arm in adaptive.arms))
+        self.step(f"_adapt_arm_step({number}, {r} / 10000, {arms}[{a}])")
+        self.line(f"{d} = _new(_D, ({key}, {arms}[{a}], {values_in_order}[{a}], _ADAPT, {number}, {r} / 10000, {x}))")
+        if flag.sticky:
+            self.dedent()
+        self.dedent()
+
+    def context_index(self, adaptive: "Adaptive", values: list[str]) -> str:
+        """An expression for the index of the visitor's full context: one bucket lookup per feature."""
+        terms = []
+        for feature, value, stride in zip(adaptive.features, values, adaptive.strides, strict=True):
+            if feature.edges is not None:
+                number = f"type({value}) is int or type({value}) is float"
+                term = f"(_bisect({self.const(feature.edges)}, {value}) if {number} else 0)"
+            else:
+                other = len(feature.values or ())
+                term = f"({self.const(feature.values)}.get({value}, {other}) if type({value}) is str else {other})"
+            terms.append(term if stride == 1 else f"{term} * {stride}")
+        return " + ".join(terms) or "0"
 
     def hashes(self, flag: "Flag") -> str:
         """The local holding the buckets of ``flag``'s rollout key (None until first needed)."""
@@ -466,12 +594,12 @@ def generate(ruleset: "Ruleset", traced: bool = False, previewing: bool = False)
 
 
 def build(ruleset: "Ruleset", traced: bool = False) -> Evaluator:
-    """Compile ``ruleset``'s evaluator: ``(attributes, now, exposures, trace) -> decisions``."""
+    """Compile ``ruleset``'s evaluator: ``(attributes, now, exposures, trace, contexts) -> decisions``."""
     source, name = generate(ruleset, traced)
     return compiled(source, name, "<swerve ruleset traced>" if traced else "<swerve ruleset>")
 
 
 def build_previewing(ruleset: "Ruleset", traced: bool = False) -> PreviewEvaluator:
-    """Compile ``ruleset``'s previewing evaluator: ``(attributes, now, exposures, trace, forced)``."""
+    """Compile ``ruleset``'s previewing evaluator: ``(attributes, now, exposures, trace, contexts, forced)``."""
     source, name = generate(ruleset, traced, previewing=True)
     return compiled(source, name, "<swerve ruleset preview traced>" if traced else "<swerve ruleset preview>")

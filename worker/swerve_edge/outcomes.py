@@ -1,12 +1,14 @@
 """What one request adds to the outcome counts, in units (visitors), not requests.
 
-A randomized decision (a rollout, or a sticky rollout) exposes the visitor to a variant;
-the signed summary remembers exposures and the goals already counted, so:
+A randomized decision (a rollout, a sticky rollout, or an adaptive rule's arm) exposes the
+visitor to a variant; the signed summary remembers exposures (for adaptive flags with the
+context they were decided in) and the goals already counted, so:
 
-- ``exposure``: once per visitor and variant (the first time the summary records it);
+- ``exposure``: once per visitor and variant (the first time the summary records it); for
+  adaptive flags once per visitor, arm and context, counted under that context;
 - ``conversion:<goal>``: once per visitor, exposed flag and goal, for goals that happen
-  after the exposure (a goal on the very request that first exposes the visitor could not
-  have been caused by the variant);
+  after the exposure, under the exposure's context (a goal on the very request that first
+  exposes the visitor could not have been caused by the variant);
 - ``request`` / ``error``: every request of an exposed visitor to a flag in scope, and
   those the origin answered with a 5xx (a share, for the error guardrail).
 
@@ -16,11 +18,11 @@ otherwise the next request would count the same exposure again (see ``docs/limit
 
 from typing import NamedTuple
 
-from .decide import ROLLOUT, STICKY, Decision
+from .decide import ADAPT, ADAPT_STICKY, ROLLOUT, STICKY, Decision
 from .ruleset import Ruleset
 from .summary import Summary, record_conversion, record_exposure
 
-RANDOMIZED = frozenset({ROLLOUT, STICKY})
+RANDOMIZED = frozenset({ROLLOUT, STICKY, ADAPT, ADAPT_STICKY})
 EXPOSURE = "exposure"
 REQUEST = "request"
 ERROR = "error"
@@ -62,11 +64,12 @@ def record_decisions(summary: Summary, decisions: list[Decision], counted: bool)
     for decision in decisions:
         if decision.reason not in RANDOMIZED:
             continue
-        first = record_exposure(summary, decision.flag, decision.variant)
+        context = decision.context
+        first = record_exposure(summary, decision.flag, decision.variant, context)
         if counted:
-            exposed.append((decision.flag, decision.variant, ""))
+            exposed.append((decision.flag, decision.variant, context))
             if first:
-                counts.append(Count(decision.flag, decision.variant, "", EXPOSURE))
+                counts.append(Count(decision.flag, decision.variant, context, EXPOSURE))
     return Outcomes(counts, exposed)
 
 
@@ -81,7 +84,7 @@ def record_goals(ruleset: Ruleset, summary: Summary, events: list[str]) -> list[
             continue
         for goal in flag.goals:
             if goal in events and record_conversion(summary, flag_key, goal):
-                counts.append(Count(flag_key, variant, "", CONVERSION + goal))
+                counts.append(Count(flag_key, variant, summary.contexts.get(flag_key, ""), CONVERSION + goal))
     return counts
 
 

@@ -179,7 +179,7 @@ def plan_request(ruleset: Ruleset, config: Config, facts: Facts, new_id: Callabl
         request, visitor.anonymous_id, visitor.user_id, visitor.user_attributes, summary.attributes(facts.now)
     )
     forced = previewing.forced if previewing is not None else None
-    decisions = decide(ruleset, attributes, facts.now, summary.exposures, forced=forced)
+    decisions = decide(ruleset, attributes, facts.now, summary.exposures, contexts=summary.contexts, forced=forced)
     rewrites: list[tuple[str, str]] = []
     serve_path = None
     # Only a page may be served from another path: an asset in the flag's scope stays itself.

@@ -4,14 +4,16 @@ The CLI writes the document (see ``docs/rules.md``, "Compiled format"); this mod
 reads it at the edge. Everything that can be decided before a request is decided
 here: rollout seeds become FNV states, path scopes become compiled regexes, schedules
 are epoch seconds, each rollout's live weights (the rule file's, moved by the document's
-``state``: see ``weights``) become bucket ranges, and the whole version becomes one
-generated evaluator function (``evaluator``), compiled once.
+``state``: see ``weights``) become bucket ranges, each adaptive rule's contexts and learned
+weights become lookup tables (``adaptive``), and the whole version becomes one generated
+evaluator function (``evaluator``), compiled once.
 """
 
 import re
 from collections.abc import Callable
 
 from . import evaluator
+from .adaptive import HOLDOUT_SEED_SUFFIX, Adaptive
 from .bucketing import SeedBatch, bucket_ranges, seed_state
 from .operations import Dropped, Operation, prepare
 from .regex_safety import bounded_search
@@ -46,9 +48,9 @@ class Variant:
 
 
 class Rule:
-    """One targeting rule: a condition and segments leading to a variant or a rollout."""
+    """One targeting rule: a condition and segments leading to a variant, a rollout or an adaptive policy."""
 
-    __slots__ = ("index", "live", "ranges", "rollout", "segments", "targets_bots", "variant", "when")
+    __slots__ = ("adapt", "index", "live", "ranges", "rollout", "segments", "targets_bots", "variant", "when")
 
     def __init__(self, index: int, spec: dict, segment_index: dict[str, int], state: dict, control: str | None) -> None:
         self.index = index
@@ -62,6 +64,9 @@ class Rule:
         # Variants a sticky visitor may keep: a rollout that gives one no share ends it.
         pairs = zip(self.rollout or (), self.ranges, strict=True)
         self.live: frozenset[str] = frozenset(v for v, (a, b) in pairs if b > a)
+        adapt = spec.get("adapt")
+        # An adaptive rule: its contexts, holdout and the live policy's weights (``adaptive``).
+        self.adapt: Adaptive | None = Adaptive(adapt, state.get("policy")) if adapt else None
         self.targets_bots: bool = bool(spec.get("targets_bots"))
 
 
@@ -84,6 +89,8 @@ class Flag:
         "default",
         "end",
         "goals",
+        "holdout_lane",
+        "holdout_state",
         "key",
         "killed",
         "lane",
@@ -120,8 +127,12 @@ class Flag:
         )
         self.rollout_key_path: str = spec.get("rollout_key", "user.anonymous_id")
         self.seed_state = seed_state(spec.get("seed", self.key))
-        # Position in the ruleset's SeedBatch for this rollout key (set by Ruleset).
+        # Position in the ruleset's SeedBatch for this rollout key (set by Ruleset); adaptive
+        # rules also hash the key under the holdout seed, in their own lane.
         self.lane = -1
+        self.holdout_lane = -1
+        adaptive = any(rule.adapt for rule in self.rules)
+        self.holdout_state = seed_state(spec.get("seed", self.key) + HOLDOUT_SEED_SUFFIX) if adaptive else 0
         self.client: bool = bool(spec.get("client"))
         self.sticky: bool = spec.get("sticky", True)
 
@@ -196,10 +207,13 @@ class Ruleset:
         # One hash batch per rollout key attribute, over the flags that roll out on it.
         states: dict[str, list[int]] = {}
         for flag in flags:
-            if any(rule.rollout for rule in flag.rules):
+            if any(rule.rollout or rule.adapt for rule in flag.rules):
                 lanes = states.setdefault(flag.rollout_key_path, [])
                 flag.lane = len(lanes)
                 lanes.append(flag.seed_state)
+            if any(rule.adapt for rule in flag.rules):
+                flag.holdout_lane = len(lanes)
+                lanes.append(flag.holdout_state)
         self.batches = {path: SeedBatch(lanes) for path, lanes in states.items()}
         self.evaluate: evaluator.Evaluator = evaluator.build(self)
         self._traced: evaluator.Evaluator | None = None

@@ -10,6 +10,7 @@ class Summary:
     """What Swerve remembers about a visitor between requests."""
 
     __slots__ = (
+        "contexts",
         "converted",
         "events",
         "exposures",
@@ -30,6 +31,7 @@ class Summary:
         events: dict[str, int] | None = None,
         exposures: dict[str, str] | None = None,
         converted: dict[str, list[str]] | None = None,
+        contexts: dict[str, str] | None = None,
     ) -> None:
         self.first_seen = first_seen
         self.last_seen = last_seen
@@ -41,6 +43,9 @@ class Summary:
         self.exposures: dict[str, str] = exposures if exposures is not None else {}
         # Goals already counted as a conversion, per exposed flag: each counts once per visitor.
         self.converted: dict[str, list[str]] = converted if converted is not None else {}
+        # The context an adaptive exposure was decided in (``<key>`` or ``holdout:<key>``):
+        # conversions are recorded under it, and the arm is kept only in the same context.
+        self.contexts: dict[str, str] = contexts if contexts is not None else {}
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Summary) and all(getattr(self, k) == getattr(other, k) for k in self.__slots__)
@@ -81,16 +86,19 @@ def record_event(summary: Summary, name: str) -> None:
     summary.events[name] = min(summary.events.get(name, 0) + 1, COUNTER_CAP)
 
 
-def record_exposure(summary: Summary, flag: str, variant: str) -> bool:
-    """Remember the variant a visitor was shown, as the most recent exposure.
+def record_exposure(summary: Summary, flag: str, variant: str, context: str = "") -> bool:
+    """Remember the variant a visitor was shown (in ``context``, for adaptive flags), as the most recent exposure.
 
-    True when this is the visitor's first exposure to this variant of the flag (a new
-    unit for the outcome counts). A visitor moved to another variant starts over: the
-    conversions counted for the old variant no longer hold for the new one.
+    True when this is the visitor's first exposure to this variant of the flag in this
+    context (a new unit for the outcome counts). A visitor moved to another variant or
+    context starts over: the conversions counted for the old one no longer hold.
     """
     before = summary.exposures.pop(flag, None)
+    before_context = summary.contexts.pop(flag, "")
     summary.exposures[flag] = variant
-    if before != variant:
+    if context:
+        summary.contexts[flag] = context
+    if before != variant or before_context != context:
         summary.converted.pop(flag, None)
         return True
     return False
@@ -106,6 +114,7 @@ def record_conversion(summary: Summary, flag: str, goal: str) -> bool:
 
 
 def drop_exposure(summary: Summary, flag: str) -> None:
-    """Forget an exposure and the conversions counted for it (to keep the cookie small)."""
+    """Forget an exposure, its context and the conversions counted for it (to keep the cookie small)."""
     summary.exposures.pop(flag, None)
+    summary.contexts.pop(flag, None)
     summary.converted.pop(flag, None)

@@ -89,7 +89,13 @@ def pasted_cookie(text: str) -> tuple[str | None, Summary]:
 
 def _describe_summary(summary: Summary) -> str:
     events = ", ".join(f"{k}={v}" for k, v in sorted(summary.events.items())) or "none"
-    seen = ", ".join(f"{k}={v}" for k, v in summary.exposures.items()) or "nothing yet"
+    seen = (
+        ", ".join(
+            f"{k}={v}" + (f" (in context {summary.contexts[k]})" if k in summary.contexts else "")
+            for k, v in summary.exposures.items()
+        )
+        or "nothing yet"
+    )
     return (
         f"cookie: {summary.sessions} session(s), {summary.pageviews} page view(s), events: {events}; "
         f"variants seen: {seen}"
@@ -111,7 +117,10 @@ def cmd_explain(args: argparse.Namespace) -> int:
         pasted_id, summary = pasted_cookie(args.cookie)
         print(_describe_summary(summary), file=sys.stderr)
         behavior = summary.attributes(int(now if now is not None else time.time()))
-        exposures = dict(summary.exposures)
+        exposures = {
+            flag: {"variant": variant, "context": summary.contexts[flag]} if flag in summary.contexts else variant
+            for flag, variant in summary.exposures.items()
+        }
         anonymous_id = anonymous_id or pasted_id
     cf = {k: v for k, v in (("country", args.country), ("region", args.region), ("timezone", args.timezone)) if v}
     attrs: dict[str, Any] = dict(pairs(args.attr, "=", "--attr"))
@@ -175,7 +184,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--attr", action="append", default=[], metavar="NAME=VALUE", help="a user.* attribute (repeatable)")
     p.add_argument("--behavior", metavar="JSON", help="behavior summary, for example '{\"sessions\": 3}'")
-    p.add_argument("--exposures", metavar="JSON", help="variants seen before, for sticky rollouts")
+    p.add_argument(
+        "--exposures",
+        metavar="JSON",
+        help='variants seen before, for sticky rollouts: {"flag": "variant"}, or for an adaptive flag '
+        '{"flag": {"variant": "...", "context": "1.0"}}',
+    )
     p.add_argument(
         "--cookie",
         metavar="COOKIE",

@@ -1,9 +1,9 @@
-"""``swerve report`` and ``advance``: what the variants did, and acting on it.
+"""``swerve report``, ``advance`` and ``learn``: what the variants did, and acting on it.
 
-Both read the live version from KV and the outcome counts from D1 (local state by
-default, ``--remote`` for the account's), and ``advance`` publishes each change it makes
-as a new version with its own history action, so ``history``, ``diff`` and ``rollback``
-cover it like any push.
+All read the live version from KV and the outcome counts from D1 (local state by
+default, ``--remote`` for the account's); ``advance`` and ``learn`` publish each change
+they make as a new version with its own history action, so ``history``, ``diff`` and
+``rollback`` cover it like any push.
 """
 
 import argparse
@@ -12,13 +12,14 @@ import time
 from pathlib import Path
 
 from .. import publish
-from ..advance import plan_advance
+from ..advance import Plan, plan_advance
 from ..errors import CliError
+from ..learn import plan_learn
 from ..report import ReportError, build_report, to_json
 from ..report_html import render_html
 from ..report_text import render_text
 from ..stats_store import read_rows
-from .common import author, d1_from_args, kv_args, kv_from_args
+from .common import author, d1_from_args, kv_args, kv_from_args, moment
 from .publishing import EVENTUALLY, announce_step
 
 
@@ -67,6 +68,26 @@ def cmd_advance(args: argparse.Namespace) -> int:
     kv, pointer, document, history = _live(args)
     rows = read_rows(d1_from_args(args))
     plan = plan_advance(document, rows, history, _loader(kv), time.time())
+    return _publish(args, kv, pointer, plan)
+
+
+def cmd_learn(args: argparse.Namespace) -> int:
+    """New weights for every adaptive flag whose cadence has passed; each flag that moved is a new version."""
+    if args.draws < 100:
+        raise CliError("--draws must be at least 100")
+    if args.tolerance < 0:
+        raise CliError("--tolerance must be 0 or more percentage points")
+    kv, pointer, document, history = _live(args)
+    rows = read_rows(d1_from_args(args))
+    now = moment(args.now) or time.time()
+    plan = plan_learn(
+        document, rows, history, _loader(kv), now, seed=args.seed, tolerance=args.tolerance, draws=args.draws
+    )
+    return _publish(args, kv, pointer, plan)
+
+
+def _publish(args: argparse.Namespace, kv: object, pointer: publish.Pointer, plan: Plan) -> int:
+    """Print the plan's lines and publish its changes in order (each on top of the previous one)."""
     for line in plan.lines:
         print(line)
     if not plan.changes:
@@ -104,3 +125,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--author", help="who the history names (default: SWERVE_AUTHOR, git user.email, login)")
     p.add_argument("--dry-run", action="store_true", help="say what would change, publish nothing")
     p.set_defaults(run=cmd_advance)
+
+    p = sub.add_parser("learn", help="new weights for adaptive flags from their outcomes, published when they move")
+    kv_args(p)
+    p.add_argument("--author", help="who the history names (default: SWERVE_AUTHOR, git user.email, login)")
+    p.add_argument("--dry-run", action="store_true", help="say what would change, publish nothing")
+    p.add_argument("--seed", type=int, default=0, help="Monte Carlo seed: the same rows and seed give the same weights")
+    p.add_argument(
+        "--tolerance", type=float, default=1.0, help="publish only when a weight moves more (percentage points, 1)"
+    )
+    p.add_argument("--draws", type=int, default=4000, help="Monte Carlo draws per context (default 4000)")
+    p.add_argument("--now", metavar="ISO-TIME", help="learn as if at this time (cadence), for replays and tests")
+    p.set_defaults(run=cmd_learn)

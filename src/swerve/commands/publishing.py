@@ -158,6 +158,9 @@ def cmd_diff(args: argparse.Namespace) -> int:
     new, label_new = source_document(args, args.b)
     if new is None:
         raise CliError(f"{label_new}: nothing to compare")
+    if old is not None and label_new.endswith("(local files)"):
+        # What a push of these files would publish: the live state they still fit comes along.
+        new, _notes = carry_forward(new, old)
     changes = diff_mod.diff(old, new, visitors=args.visitors)
     if args.json:
         print(json.dumps([msgspec.to_builtins(c) for c in changes], indent=2))
