@@ -35,8 +35,9 @@ sign up there with the chance above divided by 0.7 (so the chances above are per
 visitor), for the offer their last page showed.
 
 ``--learn`` runs ``swerve learn`` after each wave (``--waves N``), once the Worker has
-written its counts (``--flush-wait`` seconds; the demo writes them every 5 s), so the next
-wave meets the learned weights.
+written its counts (``--flush-wait`` seconds; the demo writes them every 5 s) and the
+rule's cadence has passed since the previous learn (``--cadence``: the demo's is a
+minute), so the next wave meets the learned weights.
 
 The visitors and their choices come from ``--seed``: the same seed walks the same way
 (what Swerve shows them still depends on their random anonymous ids). Progress goes to
@@ -228,10 +229,12 @@ def summary(visitors: list[Visitor]) -> list[str]:
     return lines
 
 
-def learn(flush_wait: float) -> int:
-    """``swerve learn`` on the demo's local state, once the Worker has written its counts."""
-    print(f"waiting {flush_wait:g} s for the Worker to write its counts to D1, then: swerve learn", flush=True)
-    time.sleep(flush_wait)
+def learn(flush_wait: float, not_before: float) -> int:
+    """``swerve learn`` on the demo's local state, once the Worker has written its counts and
+    the rule's cadence allows it (``not_before``, a ``time.monotonic()`` moment)."""
+    wait = max(flush_wait, not_before - time.monotonic())
+    print(f"waiting {wait:.0f} s (counts written, the cadence passed), then: swerve learn", flush=True)
+    time.sleep(wait)
     return subprocess.run([sys.executable, "-m", "swerve.cli", "learn"], cwd=ROOT, check=False).returncode
 
 
@@ -249,12 +252,16 @@ def main() -> int:
         default=8,
         help="seconds to wait before learning (default 8: the demo flushes every 5 s)",
     )
+    parser.add_argument(
+        "--cadence", type=float, default=61, help="seconds between two learns (default 61: the demo rule's is 1m)"
+    )
     args = parser.parse_args()
     base = urllib.parse.urlsplit(args.url)
     if base.scheme != "http" or not base.hostname:
         print(f"traffic: --url must be http://HOST:PORT, not {args.url!r}", file=sys.stderr)
         return 2
     seeds = random.Random(args.seed)
+    not_before = 0.0
     for number in range(1, max(args.waves, 1) + 1):
         rngs = [random.Random(seeds.getrandbits(64)) for _ in range(args.visitors)]
         if args.waves > 1:
@@ -265,8 +272,10 @@ def main() -> int:
             print(f"\ntraffic: cannot reach {args.url}: {exc} (is `make demo` running?)", file=sys.stderr)
             return 1
         print("\n".join(summary(visitors)), flush=True)
-        if args.learn and learn(args.flush_wait) != 0:
-            return 1
+        if args.learn:
+            if learn(args.flush_wait, not_before) != 0:
+                return 1
+            not_before = time.monotonic() + args.cadence
     return 0
 
 
