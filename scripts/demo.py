@@ -145,7 +145,6 @@ def main() -> int:
         STATE / "v3" / "kv", variables, namespace=namespace, port=args.port, d1=database, d1_persist=STATE / "v3" / "d1"
     )
     url = f"http://127.0.0.1:{args.port}"
-    idle = variables.get("SWERVE_SESSION_IDLE_SECONDS", "1800")
     token = secrets.get("SWERVE_DEBUG_TOKEN", "")
     print(
         f"""
@@ -160,9 +159,12 @@ Rollouts live now (version {pointer.version}; `.venv/bin/swerve status` shows ev
   window is a new visitor.
 
 Things to try:
-  - Visit {url}/pricing three times, wait {idle} s (a new session), open pricing again
-    and click "Compare plans", then go home: the upgrade button now offers a trial with no card,
-    in the page's HTML itself (view source: no flicker).
+  - The upgrade button adapts: it learns per context (mobile or not, 3+ pricing views or
+    fewer) which offer gets signups. Teach it, then be a hesitant visitor (open {url}/pricing
+    three times, then go home): most likely a trial with no card, in the page's HTML itself
+    (view source: no flicker).
+      .venv/bin/python scripts/traffic.py --visitors 500 --waves 2 --learn
+      .venv/bin/swerve explain --from current --anonymous-id visitor-2 --behavior '{{"events": {{"pricing_view": 3}}}}'
   - {url}/docs: page script reads the docs-search flag from the bootstrap JSON.
   - Why each variant (curl counts as a bot unless it sends a browser's User-Agent):
       curl -s -o /dev/null -D - -A '{BROWSER}' \\
