@@ -189,6 +189,11 @@ def test_adaptive_flags_report_contexts_policy_and_weights_over_time(report: Rep
     held = [sum(r.count for r in holdout if r.metric == "exposure" and r.variant == a) for a in ARMS]
     assert offer.srm_p == pytest.approx(srm_p_value(held, [1, 1, 1]))
     assert all(v.weight is None for v in offer.variants.values())  # no single split to show
+    # Contexts in words, from the live rule's features (sessions edges [2, 4], device [mobile]).
+    assert adaptive.labels["0.1"] == "behavior.sessions: below 2, request.device: other"
+    assert adaptive.labels["2.0"] == "behavior.sessions: 4 or more, request.device: 'mobile'"
+    assert adaptive.labels["*.*"] == "everyone"
+    assert set(adaptive.labels) == {*OFFER_RATES, "*.*"}
 
 
 def test_the_report_is_deterministic(fixture: Fixture, report: Report) -> None:

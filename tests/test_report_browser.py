@@ -101,6 +101,7 @@ def test_adaptive_contexts_as_shown(page, fixture: Fixture) -> None:
         for arm, weight in zip(ARMS, live[key], strict=True):
             text = page.inner_text(f'tr[data-context="{key}"] td[data-arm="{arm}"]')
             assert f"· {weight:.1f}%" in text
+    assert "behavior.sessions: 4 or more, request.device: 'mobile'" in page.inner_text('tr[data-context="2.0"] td')
     policy = page.inner_text('[data-field="policy"]')
     units = sum(
         r.count

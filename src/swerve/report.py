@@ -178,6 +178,8 @@ class AdaptiveReport(msgspec.Struct, kw_only=True):
     contexts: dict[str, ContextReport]
     weights_over_time: list[WeightPoint]
     until: int
+    # Each context key shown (and the pooled "everyone else" key) in words, from the live rule.
+    labels: dict[str, str] = {}
 
 
 class FlagReport(msgspec.Struct, kw_only=True):
@@ -405,6 +407,13 @@ def _adaptive(
             arms=per_arm,
             policy=_policy_vs_holdout(cells[key]),
         )
+    labels: dict[str, str] = {}
+    if live is not None:
+        pooled = ".".join("*" for _ in live.features)
+        for key in [*contexts, pooled]:
+            words = live.context_words(key)
+            if words:
+                labels[key] = words
     return AdaptiveReport(
         goal=goal,
         arms=arms,
@@ -412,6 +421,7 @@ def _adaptive(
         contexts=contexts,
         weights_over_time=list(points),
         until=int(now),
+        labels=labels,
     )
 
 

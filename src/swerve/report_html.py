@@ -428,7 +428,9 @@ def _adaptive_section(key: str, adaptive: AdaptiveReport) -> str:
     head += "".join(f"<th>{_e(a)}<br>rate · weight</th>" for a in adaptive.arms) + "<th>policy vs holdout</th>"
     rows = []
     for context, c in adaptive.contexts.items():
-        cells = [f"<td>{_e(context)}</td><td>{c.units:,}</td><td>{_e(c.weights_from or 'equal split')}</td>"]
+        words = adaptive.labels.get(context, "")
+        label = f'<span class="ci">{_e(words)}</span>' if words else ""
+        cells = [f"<td>{_e(context)}{label}</td><td>{c.units:,}</td><td>{_e(c.weights_from or 'equal split')}</td>"]
         best = max(adaptive.arms, key=lambda a: c.arms[a].weight)
         for arm in adaptive.arms:
             a = c.arms[arm]
@@ -485,11 +487,12 @@ def _weights_charts(key: str, adaptive: AdaptiveReport) -> str:
         parts.append(f'<g clip-path="url(#{clip})">{"".join(bands)}</g>')
         now = ", ".join(f"{a} {w:.1f}%" for a, w in zip(arms, steps[-1][1], strict=True))
         title = f"{key} context {context}: weights per arm over time"
+        words = f" ({_e(adaptive.labels[context])})" if adaptive.labels.get(context) else ""
         figures.append(
             f'<figure><svg viewBox="0 0 {frame.width} {frame.height}" width="{frame.width}" height="{frame.height}" '
             f'role="img" aria-labelledby="{clip}-t {clip}-d"><title id="{clip}-t">{_e(title)}</title>'
             f'<desc id="{clip}-d">{len(points)} published policies; now {_e(now)}</desc>{"".join(parts)}</svg>'
-            f"<figcaption><strong>{_e(context)}</strong>: now {_e(now)}</figcaption></figure>"
+            f"<figcaption><strong>{_e(context)}</strong>{words}: now {_e(now)}</figcaption></figure>"
         )
     return (
         f'<h3>Weights over time</h3><div class="legend">{legend}</div>'

@@ -120,4 +120,5 @@ def _adaptive_text(adaptive: AdaptiveReport) -> list[str]:
         header = ["context", "units", "weights of", *(f"{arm}: rate of units, weight" for arm in adaptive.arms)]
         header.append("policy vs holdout")
         lines += ["  " + line for line in _table(header, rows)]
+        lines += [f"  context {key}: {words}" for key, words in adaptive.labels.items() if key in adaptive.contexts]
     return lines

@@ -194,6 +194,23 @@ class Adaptive:
         ]
         return f"{self.keys[index] or '(no features)'}" + (f" ({'; '.join(parts)})" if parts else "")
 
+    def context_words(self, key: str) -> str:
+        """A context key in words, ``*`` for any bucket of a feature (``1.*`` -> ``request.device: other``).
+
+        ``""`` for a key that does not fit this rule's features (rows of an older rule).
+        """
+        digits = key.split(".") if key else []
+        if len(digits) != len(self.features):
+            return ""
+        parts = []
+        for feature, digit in zip(self.features, digits, strict=True):
+            if digit == "*":
+                continue
+            if not digit.isdigit() or int(digit) >= feature.buckets:
+                return ""
+            parts.append(f"{feature.attribute}: {feature.label(int(digit))}")
+        return ", ".join(parts) or "everyone"
+
     def describe_weights(self, index: int) -> str:
         """Which policy entry supplies a context's weights, and the weights per arm."""
         split = ", ".join(f"{arm} {round(w, 2):g}%" for arm, w in zip(self.arms, self.weights[index], strict=True))
