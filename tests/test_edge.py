@@ -140,6 +140,10 @@ def test_sessions_and_page_views_across_requests(edge: Edge) -> None:
     assert '<div id="welcome-back">Welcome back</div>' in response.text
     later = summary_of(client)
     assert (later.sessions, later.pageviews, later.session_pageviews) == (2, 3, 1)
+    # A subresource (here a script fetched from a page path) is no page view and sets no cookie.
+    script = client.get("/", headers={"sec-fetch-dest": "script"})
+    assert script.status == 200 and not script.all("set-cookie")
+    assert summary_of(client).pageviews == 3
 
 
 def test_events_from_path_and_query(edge: Edge) -> None:

@@ -139,3 +139,19 @@ def test_only_pages_count_as_a_variants_requests(ruleset: Ruleset) -> None:
     script = plan_request(ruleset, config(), facts("https://www.example.com/app", accept="application/json"), new_id)
     assert ("sticky", page.exposed[0][1], "") in page.exposed
     assert image.exposed == [] and script.exposed == []
+
+
+def test_only_a_page_navigation_is_a_page_view_and_writes_the_summary(ruleset: Ruleset) -> None:
+    # A favicon or script requested with the previous page's cookie while the next page is
+    # on its way must not set that older summary over the newer one: it sets no cookie.
+    page = plan_request(ruleset, config(), facts(), new_id)
+    jar = "; ".join(f"{name}={value}" for name, value in cookies_of(page).items())
+    for asset in (
+        facts("https://www.example.com/favicon.ico", now=NOW + 5, cookie=jar, sec_fetch_dest="image"),
+        facts("https://www.example.com/pricing", now=NOW + 5, cookie=jar, sec_fetch_dest="script"),
+        facts("https://www.example.com/api", now=NOW + 5, cookie=jar, accept="application/json"),
+    ):
+        plan = plan_request(ruleset, config(), asset, new_id)
+        assert plan.set_cookies == [] and plan.counts == [] and plan.exposed == []
+    following = plan_request(ruleset, config(), facts(now=NOW + 9, cookie=jar, sec_fetch_dest="document"), new_id)
+    assert summary_of(following).pageviews == 2  # the page before and this one, no asset

@@ -163,10 +163,15 @@ def plan_request(ruleset: Ruleset, config: Config, facts: Facts, new_id: Callabl
     summary = visitor.summary
     request = visitor.request
     previewing, refused = _preview(ruleset, config, facts)
+    navigation = is_page_navigation(facts.method, str(request["path"]), facts.headers)
+    # Only a page navigation is a page view and writes the summary: a subresource (an image,
+    # a script, a favicon, a fetch) is requested while the next page may already be on its
+    # way, and its cookie, older than that page's, would overwrite what the page recorded.
+    writes = visitor.may_write and navigation
     # Nothing a previewing visitor does is an outcome, and nothing they see is an exposure.
-    recording = visitor.may_write and previewing is None
+    recording = writes and previewing is None
     counts: list[Count] = []
-    if visitor.may_write:
+    if writes:
         record_pageview(summary, facts.now, config.idle_timeout)
         query = request["query"]
         fired = []
@@ -183,7 +188,6 @@ def plan_request(ruleset: Ruleset, config: Config, facts: Facts, new_id: Callabl
     rewrites: list[tuple[str, str]] = []
     serve_path = None
     # Only a page may be served from another path: an asset in the flag's scope stays itself.
-    navigation = is_page_navigation(facts.method, str(request["path"]), facts.headers)
     client: dict[str, object] = {}
     for decision in decisions:
         flag = ruleset.by_key[decision.flag]
@@ -207,12 +211,12 @@ def plan_request(ruleset: Ruleset, config: Config, facts: Facts, new_id: Callabl
         rewrites=rewrites,
         serve_path=serve_path,
         bootstrap=bootstrap_script(client) if client else None,
-        set_cookies=_cookies(config, visitor),
+        set_cookies=_cookies(config, visitor) if navigation else [],
         debug_header=debug,
         counts=counts + outcomes.counts if outcomes and visitor.counted else [],
         # A variant's requests and errors are its pages': an asset in the flag's scope is not a
-        # sign of the variant (and a new visitor's asset has no cookie yet to be counted once).
-        exposed=outcomes.exposed if outcomes and navigation else [],
+        # sign of the variant.
+        exposed=outcomes.exposed if outcomes else [],
         drop_headers=conditional_headers(facts.method, str(request["path"]), facts.headers),
         preview=previewing is not None,
         badge=preview.badge(previewing, facts.url) if previewing is not None and config.preview_badge else None,
