@@ -20,7 +20,7 @@ from typing import NamedTuple
 
 from .decide import ADAPT, ADAPT_STICKY, ROLLOUT, STICKY, Decision
 from .ruleset import Ruleset
-from .summary import Summary, record_conversion, record_exposure
+from .summary import Summary, record_conversion, record_exposures
 
 RANDOMIZED = frozenset({ROLLOUT, STICKY, ADAPT, ADAPT_STICKY})
 EXPOSURE = "exposure"
@@ -52,6 +52,10 @@ class Outcomes(NamedTuple):
 
 NONE = Outcomes([], [])
 
+# ``Count(...)`` runs the named tuple's Python ``__new__``; the per-request lists below (one
+# count per exposed flag, dozens a request) build the same tuples directly, at half the cost.
+_new = tuple.__new__
+
 
 def record_decisions(summary: Summary, decisions: list[Decision], counted: bool) -> Outcomes:
     """Record exposures in ``summary``; with ``counted``, return the counts they make.
@@ -59,18 +63,13 @@ def record_decisions(summary: Summary, decisions: list[Decision], counted: bool)
     Call after the goals of this request were recorded (``record_goals``), so a goal and a
     first exposure on the same request do not make a conversion.
     """
-    counts: list[Count] = []
-    exposed: list[tuple[str, str, str]] = []
-    for decision in decisions:
-        if decision.reason not in RANDOMIZED:
-            continue
-        context = decision.context
-        first = record_exposure(summary, decision.flag, decision.variant, context)
-        if counted:
-            exposed.append((decision.flag, decision.variant, context))
-            if first:
-                counts.append(Count(decision.flag, decision.variant, context, EXPOSURE))
-    return Outcomes(counts, exposed)
+    randomized = [(d.flag, d.variant, d.context) for d in decisions if d.reason in RANDOMIZED]
+    firsts = record_exposures(summary, randomized)
+    if not counted:
+        return Outcomes([], [])
+    pairs = zip(randomized, firsts, strict=True)
+    counts = [_new(Count, (flag, variant, context, EXPOSURE)) for (flag, variant, context), first in pairs if first]
+    return Outcomes(counts, randomized)
 
 
 def record_goals(ruleset: Ruleset, summary: Summary, events: list[str]) -> list[Count]:
@@ -90,9 +89,9 @@ def record_goals(ruleset: Ruleset, summary: Summary, events: list[str]) -> list[
 
 def error_counts(exposed: list[tuple[str, str, str]], status: int) -> list[Count]:
     """``request`` (and ``error`` for a 5xx) per exposed flag, once the origin answered."""
-    out = [Count(flag, variant, context, REQUEST) for flag, variant, context in exposed]
+    out = [_new(Count, (flag, variant, context, REQUEST)) for flag, variant, context in exposed]
     if status >= 500:
-        out.extend(Count(flag, variant, context, ERROR) for flag, variant, context in exposed)
+        out.extend(_new(Count, (flag, variant, context, ERROR)) for flag, variant, context in exposed)
     return out
 
 
