@@ -34,7 +34,7 @@ from swerve_edge.http import (
 )
 from swerve_edge.loader import RulesetCache
 from swerve_edge.operations import Dropped
-from swerve_edge.outcomes import Count, error_counts, page_counts, skip_counts
+from swerve_edge.outcomes import Count, error_counts, health_checked, page_counts, skip_counts
 from swerve_edge.plan import Facts, Plan, plan_client_event, plan_request
 from swerve_edge.ruleset import Ruleset
 from swerve_edge.skips import Skips
@@ -46,7 +46,15 @@ _cache: RulesetCache | None = None
 # Per ruleset version: handler proxies for pages declared UTF-8 ("utf8") and all others
 # ("ascii"), and the operations this Worker drops; per isolate: the {html: true} options and
 # the bootstrap and preview badge handlers.
-_handlers: dict = {"ruleset": None, "utf8": {}, "ascii": {}, "dropped": {}, "as_html": None, "bootstrap": None}
+_handlers: dict = {
+    "ruleset": None,
+    "utf8": {},
+    "ascii": {},
+    "dropped": {},
+    "rewritten": 0,
+    "as_html": None,
+    "bootstrap": None,
+}
 # Per isolate: the config read from env, and the JS options object for origin fetches.
 _isolate: dict = {"config": None, "fetch_options": None}
 _clocks: dict[str, object] = {}
@@ -230,7 +238,7 @@ def _handlers_for(ruleset: Ruleset) -> dict:
                             ascii_only.setdefault(key, []).append(entry)
                 if refused:
                     dropped[key] = refused
-        _handlers.update(ruleset=ruleset, utf8=utf8, ascii=ascii_only, dropped=dropped)
+        _handlers.update(ruleset=ruleset, utf8=utf8, ascii=ascii_only, dropped=dropped, rewritten=0)
     return _handlers
 
 
@@ -298,16 +306,24 @@ def _rewriter(facts: Facts, response: object, content_type: str, plan: Plan, han
     rewriter = None
     ops: list = []
     keys: list[tuple[str, str, int]] = []
+    checked = False
     for key in plan.rewrites:
-        for selector, _handler, seen, index in chosen.get(key, ()):
+        for selector, handler, seen, index in chosen.get(key, ()):
             if rewriter is None:
                 rewriter = HTMLRewriter.new()
+                if not plan.preview:
+                    handlers["rewritten"] += 1
+                    checked = health_checked(handlers["rewritten"])
+            if not checked and not plan.preview:
+                # Not a page sampled for selector health: the version's own handler, no new object.
+                rewriter.on(selector, handler)
+                continue
             # The page's own handler object records whether the selector matched (selector health).
             op = _js({"element": seen, "hit": False, "preview": plan.preview})
             rewriter.on(selector, op)
             ops.append(op)
             keys.append((key[0], key[1], index))
-    if ops and not plan.preview:
+    if ops and checked:
         _pages_seen[0] += 1
         page = _pages_seen[0]
         while len(_pages) >= MAX_OPEN_PAGES:

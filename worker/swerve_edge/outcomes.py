@@ -32,6 +32,12 @@ CONVERSION = "conversion:"
 PAGE = "page"
 MISS = "miss:"
 SKIP = "skip:"
+# Selector health is checked on every one of the first HEALTH_ALL_PAGES pages an isolate
+# rewrites with a ruleset version, then on one page in HEALTH_SAMPLE: a check costs each
+# page a JS object per operation (docs/outcomes.md), and a sample tells a broken selector
+# as surely (``miss:<i>`` against ``page`` of the same pages).
+HEALTH_ALL_PAGES = 64
+HEALTH_SAMPLE = 16
 
 
 class Count(NamedTuple):
@@ -107,6 +113,11 @@ def page_counts(ops: list[tuple[str, str, int]], hits: list[bool]) -> list[Count
         if not hit:
             counts.append(Count(flag, variant, "", f"{MISS}{index}"))
     return counts
+
+
+def health_checked(page: int) -> bool:
+    """Whether the ``page``-th page (from 1) an isolate rewrites with a ruleset version is checked."""
+    return page <= HEALTH_ALL_PAGES or page % HEALTH_SAMPLE == 0
 
 
 def skip_counts(skips: dict[tuple[str, str, int], int]) -> dict[Count, int]:
