@@ -5,8 +5,9 @@ In one run, on this machine, in the pinned Miniflare/workerd, for a 29 KB page:
   js           a JavaScript pass-through Worker (the baseline: "added" is over this);
   bare_python  a Python Worker that only forwards (scripts/edge_apps/bare_forwarder.py);
   swerve       Swerve: 50 flags (two targeting rules and a rollout each), 3 HTML rewrites
-               and the client bootstrap, recording outcomes into a local D1 (each request
-               is a new visitor: about 40 first exposures counted per request);
+               and the client bootstrap, recording outcomes into a local D1 (every client
+               keeps its cookies, so after its first request it is a returning visitor
+               exposed to all 50 flags: 50 request counts per request);
   no_stats     the same Swerve without the D1 binding (recording off), latency only: what
                recording costs is swerve - no_stats;
   growthbook   GrowthBook's Cloudflare edge app (npm @growthbook/edge-cloudflare, bundled with

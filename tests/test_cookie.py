@@ -90,3 +90,31 @@ def test_exposures_keep_recency_order() -> None:
         record_exposure(summary, flag, "v")
     record_exposure(summary, "a", "w")
     assert list(summary.exposures.items()) == [("b", "v"), ("c", "v"), ("a", "w")]
+
+
+def _signed(body: bytes) -> str:
+    prefix = "s1." + cookie._b64(body)
+    return f"{prefix}.{cookie._sign(KEYS[0], prefix)}"
+
+
+def test_each_field_is_checked_inside_a_valid_signature() -> None:
+    head = b'"f":1,"l":2,"s":1,"p":1,"q":1'
+    assert cookie.decode(_signed(b"{" + head + b',"e":{"a":1},"x":{"f":"v"},"c":{"f":["g"]},"k":{"f":"c"}}'), KEYS)
+    refused = [
+        b',"e":{"a":true},"x":{}',  # a bool is not a count
+        b',"e":{"a":-1},"x":{}',
+        b',"e":{"":1},"x":{}',
+        b',"e":{},"x":{"f":""}',
+        b',"e":{},"x":{"f":1}',
+        b',"e":{},"x":{"f":"' + b"v" * 65 + b'"}',
+        b',"e":{},"x":{"f":"v"},"c":{"g":["x"]}',  # conversions of a flag never exposed
+        b',"e":{},"x":{"f":"v"},"c":{"f":"x"}',
+        b',"e":{},"x":{"f":"v"},"c":{"f":[1]}',
+        b',"e":{},"x":{"f":"v"},"k":{"g":"c"}',
+        b',"e":{},"x":{"f":"v"},"k":{"f":2}',
+        b',"e":[],"x":{}',
+    ]
+    for rest in refused:
+        assert cookie.decode(_signed(b"{" + head + rest + b"}"), KEYS) is None, rest
+    assert cookie.decode(_signed(b'{"f":1,"l":2,"s":1.5,"p":1,"q":1,"e":{},"x":{}}'), KEYS) is None
+    assert cookie.decode(_signed(b'{"f":1,"l":2,"s":1,"p":1,"e":{},"x":{}}'), KEYS) is None

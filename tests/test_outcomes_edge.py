@@ -16,6 +16,7 @@ from test_edge import KEYS, rehash, variables
 
 from swerve.build import compiled_from_sources
 from swerve_edge import cookie
+from swerve_edge.outcomes import HEALTH_ALL_PAGES, HEALTH_SAMPLE
 
 
 def exposed_variant(visitor: Client, flag: str) -> str:
@@ -175,6 +176,21 @@ def test_selector_health_counts_pages_where_an_operation_matched_nothing(origin:
         seen = settle(worker, want)
         assert {k: seen.get(k) for k in want} == want
         assert ("health", "checked", "miss:0") not in seen
+    finally:
+        worker.close()
+
+
+def test_selector_health_is_checked_on_a_versions_first_pages_then_on_a_sample(origin: Origin, tmp_path: Path) -> None:
+    worker = start(origin, tmp_path)
+    try:
+        visitor = Client(worker)
+        pages = HEALTH_ALL_PAGES + 2 * HEALTH_SAMPLE + 1
+        for _ in range(pages):
+            assert "checked" in visitor.get("/").text  # every page rewritten, sampled or not
+        checked = HEALTH_ALL_PAGES + 2
+        want = {("health", "checked", "page"): checked, ("health", "checked", "miss:1"): checked}
+        seen = settle(worker, want)
+        assert {k: seen.get(k) for k in want} == want
     finally:
         worker.close()
 

@@ -6,10 +6,13 @@ The Worker carries these out in test_preview_edge.py, and a browser in test_prev
 import base64
 import hashlib
 import hmac
+import html
 import json
 
 import pytest
 from conftest import FIXTURES
+from hypothesis import given
+from hypothesis import strategies as st
 
 from swerve.build import compiled_from_sources
 from swerve_edge import cookie, preview
@@ -295,3 +298,8 @@ def test_a_previewing_visitor_records_nothing(ruleset: Ruleset) -> None:
         ruleset, config(), facts(cookie=f"{SUMMARY_COOKIE}={signed}"), '{"event": "cta_click"}', new_id
     )
     assert counted.reason == "counted" and counted.counts
+
+
+@given(st.text(max_size=200))
+def test_the_badge_escapes_text_as_html_escape_does(text: str) -> None:
+    assert preview._escape(text) == html.escape(text)

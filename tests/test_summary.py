@@ -1,6 +1,18 @@
 """The behavioral summary's arithmetic (its cookie encoding is in test_cookie.py)."""
 
-from swerve_edge.summary import COUNTER_CAP, Summary, fresh, record_event, record_exposure, record_pageview
+from hypothesis import given
+from hypothesis import strategies as st
+
+from swerve_edge.summary import (
+    COUNTER_CAP,
+    Summary,
+    fresh,
+    record_conversion,
+    record_event,
+    record_exposure,
+    record_exposures,
+    record_pageview,
+)
 
 NOW = 1_800_000_000
 
@@ -45,3 +57,26 @@ def test_equality_and_repr_cover_every_field() -> None:
     assert a == Summary(NOW, NOW, 1, 2, 3, {"e": 1}, {"f": "v"})
     assert a != Summary(NOW, NOW, 1, 2, 3, {"e": 1}, {"f": "w"})
     assert "exposures={'f': 'v'}" in repr(a)
+
+
+flags = st.sampled_from(["a", "b", "c", "d", "e"])
+contexts = st.sampled_from(["", "", "x", "holdout:x"])
+
+
+@given(
+    st.lists(st.tuples(flags, st.sampled_from(["v", "w"]), contexts), max_size=5),
+    st.lists(st.tuples(flags, st.sampled_from(["v", "w"]), contexts), max_size=5, unique_by=lambda t: t[0]),
+    st.lists(st.tuples(flags, st.sampled_from(["goal", "other"])), max_size=4),
+)
+def test_recording_exposures_at_once_is_recording_them_one_by_one(before: list, now: list, goals: list) -> None:
+    one_by_one, at_once = fresh(1), fresh(1)
+    for summary in (one_by_one, at_once):
+        for flag, variant, context in before:
+            record_exposure(summary, flag, variant, context)
+        for flag, goal in goals:
+            if flag in summary.exposures:
+                record_conversion(summary, flag, goal)
+    firsts = [record_exposure(one_by_one, flag, variant, context) for flag, variant, context in now]
+    assert record_exposures(at_once, now) == firsts
+    assert at_once == one_by_one
+    assert list(at_once.exposures) == list(one_by_one.exposures)  # recency order, oldest first

@@ -16,8 +16,8 @@ the flags in wrangler.toml, on the current production runtime (see docs/deploy.m
 """
 
 import asyncio
+import os
 import time
-import uuid
 
 from js import URL, Headers, HTMLRewriter, Intl, Object, Request, Response, console, fetch
 from pyodide.ffi import create_proxy, to_js
@@ -34,7 +34,7 @@ from swerve_edge.http import (
 )
 from swerve_edge.loader import RulesetCache
 from swerve_edge.operations import Dropped
-from swerve_edge.outcomes import Count, error_counts, page_counts, skip_counts
+from swerve_edge.outcomes import Count, error_counts, health_checked, page_counts, skip_counts
 from swerve_edge.plan import Facts, Plan, plan_client_event, plan_request
 from swerve_edge.ruleset import Ruleset
 from swerve_edge.skips import Skips
@@ -46,10 +46,21 @@ _cache: RulesetCache | None = None
 # Per ruleset version: handler proxies for pages declared UTF-8 ("utf8") and all others
 # ("ascii"), and the operations this Worker drops; per isolate: the {html: true} options and
 # the bootstrap and preview badge handlers.
-_handlers: dict = {"ruleset": None, "utf8": {}, "ascii": {}, "dropped": {}, "as_html": None, "bootstrap": None}
+_handlers: dict = {
+    "ruleset": None,
+    "utf8": {},
+    "ascii": {},
+    "dropped": {},
+    "rewritten": 0,
+    "as_html": None,
+    "bootstrap": None,
+}
 # Per isolate: the config read from env, and the JS options object for origin fetches.
 _isolate: dict = {"config": None, "fetch_options": None}
 _clocks: dict[str, object] = {}
+# (time zone, 15-minute slot of UTC) -> (local hour, weekday); bounded (visitors choose zones).
+MAX_LOCAL_TIMES = 256
+_local_times: dict[tuple[str, int], tuple[int | None, int | None]] = {}
 _logged: set[str] = set()
 _tally: Tally | None = None
 # Pages still streaming: their operations' keys, by page number, until the document ends.
@@ -95,24 +106,35 @@ def _env(env: object) -> Config:
     return _isolate["config"]
 
 
-def _local_time(timezone: str, now_ms: float) -> tuple[int | None, int | None]:
+def _local_time(timezone: str, now: float) -> tuple[int | None, int | None]:
     if not timezone:
         return None, None
+    # Every zone's offset is a multiple of 15 minutes, so a zone's hour and weekday hold for a
+    # whole 15-minute stretch of UTC: ask Intl once per zone and stretch, not per request.
+    slot = (timezone, int(now // 900))
+    known = _local_times.get(slot)
+    if known is not None:
+        return known
     try:
         clock = _clocks.get(timezone)
         if clock is None:
             options = {"timeZone": timezone, "hour": "numeric", "hourCycle": "h23", "weekday": "short"}
             clock = Intl.DateTimeFormat.new("en-US", _js(options))
             _clocks[timezone] = clock
-        parts = {p.type: p.value for p in clock.formatToParts(now_ms)}
+        parts = {p.type: p.value for p in clock.formatToParts(slot[1] * 900_000)}
         weekday = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun").index(parts["weekday"]) + 1
-        return int(parts["hour"]), weekday
+        known = int(parts["hour"]), weekday
     except Exception:
-        return None, None
+        known = None, None
+    if len(_local_times) >= MAX_LOCAL_TIMES:
+        _local_times.clear()
+    _local_times[slot] = known
+    return known
 
 
 def _facts(request: object) -> Facts:
-    headers = {k.lower(): v for k, v in request.headers.entries()}
+    # One crossing for all the headers (names come lower case from a Headers iterator).
+    headers = Object.fromEntries(request.headers).to_py()
     cf = {}
     raw_cf = getattr(request, "cf", None)
     if raw_cf is not None:
@@ -121,12 +143,13 @@ def _facts(request: object) -> Facts:
             if value:
                 cf[key] = value
     now = time.time()
-    hour, weekday = _local_time(cf.get("timezone", ""), now * 1000)
+    hour, weekday = _local_time(cf.get("timezone", ""), now)
     return Facts(request.url, request.method, headers, cf, hour, weekday, int(now))
 
 
 def _new_id() -> str:
-    return uuid.uuid4().hex
+    # 128 random bits in hex, as uuid4().hex but without importing uuid (first-request time).
+    return os.urandom(16).hex()
 
 
 class _OpHandler:
@@ -230,7 +253,7 @@ def _handlers_for(ruleset: Ruleset) -> dict:
                             ascii_only.setdefault(key, []).append(entry)
                 if refused:
                     dropped[key] = refused
-        _handlers.update(ruleset=ruleset, utf8=utf8, ascii=ascii_only, dropped=dropped)
+        _handlers.update(ruleset=ruleset, utf8=utf8, ascii=ascii_only, dropped=dropped, rewritten=0)
     return _handlers
 
 
@@ -280,12 +303,11 @@ def _count_dropped(plan: Plan, dropped: dict) -> None:
             _skips.add(key[0], key[1], skipped.index, skipped.kind, skipped.reason)
 
 
-def _rewriter(facts: Facts, response: object, content_type: str, plan: Plan, handlers: dict) -> object | None:
+def _rewriter(facts: Facts, origin: dict[str, str], plan: Plan, handlers: dict) -> object | None:
     """The HTMLRewriter for this page, or None when the page goes out as the origin sent it."""
     if facts.method != "GET" or facts.headers.get("range"):
         return None
-    headers = response.headers
-    if too_large_to_rewrite(_text(headers.get("content-length")), _text(headers.get("content-encoding"))):
+    if too_large_to_rewrite(origin.get("content-length", ""), origin.get("content-encoding", "")):
         _log_once(
             "too-large",
             "swerve: a page over 3 MiB is served unrewritten (HTMLRewriter could stop mid-stream on it; "
@@ -294,20 +316,28 @@ def _rewriter(facts: Facts, response: object, content_type: str, plan: Plan, han
         return None
     if plan.rewrites and not plan.preview:
         _count_dropped(plan, handlers["dropped"])
-    chosen = handlers["utf8"] if header_is_utf8(content_type) else handlers["ascii"]
+    chosen = handlers["utf8"] if header_is_utf8(origin.get("content-type", "")) else handlers["ascii"]
     rewriter = None
     ops: list = []
     keys: list[tuple[str, str, int]] = []
+    checked = False
     for key in plan.rewrites:
-        for selector, _handler, seen, index in chosen.get(key, ()):
+        for selector, handler, seen, index in chosen.get(key, ()):
             if rewriter is None:
                 rewriter = HTMLRewriter.new()
+                if not plan.preview:
+                    handlers["rewritten"] += 1
+                    checked = health_checked(handlers["rewritten"])
+            if not checked and not plan.preview:
+                # Not a page sampled for selector health: the version's own handler, no new object.
+                rewriter.on(selector, handler)
+                continue
             # The page's own handler object records whether the selector matched (selector health).
             op = _js({"element": seen, "hit": False, "preview": plan.preview})
             rewriter.on(selector, op)
             ops.append(op)
             keys.append((key[0], key[1], index))
-    if ops and not plan.preview:
+    if ops and checked:
         _pages_seen[0] += 1
         page = _pages_seen[0]
         while len(_pages) >= MAX_OPEN_PAGES:
@@ -334,19 +364,22 @@ def _respond(facts: Facts, response: object, plan: Plan, handlers: dict) -> tupl
     All else passes through as it came.
     """
     status = response.status
-    content_type = _text(response.headers.get("content-type"))
+    # The origin's headers in one crossing (names lower case; only read here, never sent on).
+    origin = Object.fromEntries(response.headers).to_py()
+    content_type = origin.get("content-type", "")
     if not personalized(facts.method, status, content_type, facts.headers.get("accept", "")):
         return response, False
-    rewriter = _rewriter(facts, response, content_type, plan, handlers) if status == 200 else None
+    rewriter = _rewriter(facts, origin, plan, handlers) if status == 200 else None
     body = rewriter.transform(response).body if rewriter is not None else response.body
     headers = Headers.new(response.headers)
     # The page carries this visitor's variants and cookies: no shared cache may store it, and
     # the origin's validators must not revalidate it (docs/deploy.md, Caching).
-    headers.set("cache-control", private_cache_control(_text(headers.get("cache-control"))))
+    headers.set("cache-control", private_cache_control(origin.get("cache-control", "")))
     headers.append("vary", "Cookie")
     for name in (*VALIDATORS, *SHARED_CACHE_HEADERS):
-        headers.delete(name)
-    if rewriter is not None:
+        if name in origin:
+            headers.delete(name)
+    if rewriter is not None and "content-length" in origin:
         headers.delete("content-length")
     cookies = facts.method == "GET" and status not in (206, 304)
     if cookies:

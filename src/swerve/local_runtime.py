@@ -37,8 +37,12 @@ class LocalEdge:
         main: Path | None = None,
         esm: Path | None = None,
         kv_aliases: tuple[str, ...] = (),
+        runtime: Path | None = None,
     ) -> None:
-        """Start the runtime; ``main`` (a Python entry file) or ``esm`` (a JS bundle) replace the Worker."""
+        """Start the runtime; ``main`` (a Python entry file) or ``esm`` (a JS bundle) replace the Worker.
+
+        ``runtime`` is another checkout's ``scripts/edge_runtime.mjs``: its ``worker/`` is served
+        (``scripts/bench_edge_ab.py`` compares commits this way)."""
         options = {
             "persist": str(persist),
             "vars": variables,
@@ -52,7 +56,7 @@ class LocalEdge:
             "kvAliases": list(kv_aliases),
         }
         self.process = subprocess.Popen(
-            ["node", str(RUNTIME), json.dumps(options)],
+            ["node", str(runtime or RUNTIME), json.dumps(options)],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -127,12 +131,21 @@ class LocalEdge:
 
     def workerd_rss_bytes(self) -> int:
         """Resident memory of the workerd process serving this runtime."""
+        for line in Path(f"/proc/{self._workerd_pid()}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+        raise RuntimeError("the workerd process has no VmRSS line")
+
+    def workerd_cpu_seconds(self) -> float:
+        """CPU time (user + system) the workerd process serving this runtime has used so far."""
+        fields = Path(f"/proc/{self._workerd_pid()}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def _workerd_pid(self) -> int:
         for pid in _children(self.process.pid):
             try:
                 if "workerd" in Path(f"/proc/{pid}/cmdline").read_text(errors="replace"):
-                    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-                        if line.startswith("VmRSS:"):
-                            return int(line.split()[1]) * 1024
+                    return pid
             except OSError:
                 continue
         raise RuntimeError("no workerd process found under the runtime")

@@ -18,8 +18,15 @@ _TABLET = re.compile(r"ipad|tablet|kindle|silk/|playbook|(android(?!.*mobile))",
 _MOBILE = re.compile(r"mobi|iphone|ipod|windows phone|blackberry|opera mini", re.I)
 
 
-def device_class(user_agent: str) -> str:
-    """'bot', 'tablet', 'mobile' or 'desktop' from a User-Agent string ('bot' when empty)."""
+# Visitors send few distinct User-Agents and the three searches cost more than the rest of
+# the request's attributes together: classes are remembered per string, within bounds
+# (a visitor choosing random strings gets them classified afresh, never more memory).
+MAX_REMEMBERED = 512
+MAX_REMEMBERED_LENGTH = 512
+_classes: dict[str, str] = {}
+
+
+def _classify(user_agent: str) -> str:
     if not user_agent or _BOT.search(user_agent):
         return "bot"
     if _TABLET.search(user_agent):
@@ -27,6 +34,18 @@ def device_class(user_agent: str) -> str:
     if _MOBILE.search(user_agent):
         return "mobile"
     return "desktop"
+
+
+def device_class(user_agent: str) -> str:
+    """'bot', 'tablet', 'mobile' or 'desktop' from a User-Agent string ('bot' when empty)."""
+    known = _classes.get(user_agent)
+    if known is None:
+        known = _classify(user_agent)
+        if len(user_agent) <= MAX_REMEMBERED_LENGTH:
+            if len(_classes) >= MAX_REMEMBERED:
+                _classes.clear()
+            _classes[user_agent] = known
+    return known
 
 
 def primary_language(accept_language: str) -> str:

@@ -28,6 +28,7 @@ import binascii
 import hashlib
 import hmac
 import json
+from collections.abc import Collection
 
 from .summary import Summary, drop_exposure
 
@@ -36,6 +37,8 @@ MAX_ENCODED = 1200
 # Anything longer than a value we could have written is refused before any work.
 MAX_ACCEPTED = MAX_ENCODED
 _MAX_NAME = 64
+# json.dumps with options builds a new encoder per call: the cookie's is built once.
+_COMPACT = json.JSONEncoder(separators=(",", ":"), ensure_ascii=True)
 
 
 def _b64(data: bytes) -> str:
@@ -46,8 +49,18 @@ def _unb64(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
+# Per key, the HMAC state after the key (hmac's own object): each signature copies it instead
+# of hashing the padded key again. Keys come from the Worker's secret: a handful at most.
+_keyed: dict[bytes, "hmac.HMAC"] = {}
+
+
 def _sign(key: bytes, message: str) -> str:
-    return _b64(hmac.new(key, message.encode("ascii"), hashlib.sha256).digest())
+    keyed = _keyed.get(key)
+    if keyed is None:
+        keyed = _keyed[key] = hmac.new(key, digestmod=hashlib.sha256)
+    mac = keyed.copy()
+    mac.update(message.encode("ascii"))
+    return _b64(mac.digest())
 
 
 def parse_keys(secret: str) -> list[bytes]:
@@ -69,7 +82,7 @@ def _payload(summary: Summary) -> str:
         body["c"] = summary.converted
     if summary.contexts:
         body["k"] = summary.contexts
-    return _b64(json.dumps(body, separators=(",", ":"), ensure_ascii=True).encode("ascii"))
+    return _b64(_COMPACT.encode(body).encode("ascii"))
 
 
 def encode(summary: Summary, keys: list[bytes]) -> str:
@@ -88,12 +101,23 @@ def encode(summary: Summary, keys: list[bytes]) -> str:
             raise ValueError("a summary without events or exposures cannot exceed the cookie size")
 
 
-def _count(value: object) -> bool:
-    return type(value) is int and value >= 0
+# The checks below run over every item of a summary on every request: they test a whole
+# collection with built-ins (types as a set, lengths with min/max) rather than item by item.
 
 
-def _name(value: object) -> bool:
-    return type(value) is str and 0 < len(value) <= _MAX_NAME
+def _counts(values: Collection[object]) -> bool:
+    """Every value a non-negative int (not a bool)."""
+    return not values or (set(map(type, values)) == {int} and min(values) >= 0)
+
+
+def _names(values: Collection[object]) -> bool:
+    """Every value a str of 1 to _MAX_NAME characters."""
+    if not values:
+        return True
+    if set(map(type, values)) != {str}:
+        return False
+    lengths = list(map(len, values))
+    return min(lengths) > 0 and max(lengths) <= _MAX_NAME
 
 
 def decode(value: str, keys: list[bytes]) -> Summary | None:
@@ -115,19 +139,19 @@ def decode(value: str, keys: list[bytes]) -> Summary | None:
     numbers = [body.get(k) for k in ("f", "l", "s", "p", "q")]
     events = body.get("e")
     exposures = body.get("x")
-    if not all(_count(n) for n in numbers) or type(events) is not dict or type(exposures) is not dict:
+    if not _counts(numbers) or type(events) is not dict or type(exposures) is not dict:
         return None
-    if not all(_name(k) and _count(v) for k, v in events.items()):
+    if not (_names(events.keys()) and _counts(events.values())):
         return None
-    if not all(_name(k) and _name(v) for k, v in exposures.items()):
+    if not (_names(exposures.keys()) and _names(exposures.values())):
         return None
     converted = body.get("c", {})
-    if type(converted) is not dict or not all(
-        k in exposures and type(v) is list and all(_name(g) for g in v) for k, v in converted.items()
-    ):
+    if type(converted) is not dict or not converted.keys() <= exposures.keys():
+        return None
+    if not all(type(v) is list and _names(v) for v in converted.values()):
         return None
     contexts = body.get("k", {})
-    if type(contexts) is not dict or not all(k in exposures and _name(v) for k, v in contexts.items()):
+    if type(contexts) is not dict or not (contexts.keys() <= exposures.keys() and _names(contexts.values())):
         return None
     first, last, sessions, pageviews, session_pageviews = numbers
     return Summary(first, last, sessions, pageviews, session_pageviews, events, exposures, converted, contexts)

@@ -9,6 +9,8 @@ ANONYMOUS_COOKIE = "swerve_id"
 SUMMARY_COOKIE = "swerve_s"
 BOOTSTRAP_ID = "swerve-flags"
 _ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+# Built once (json.dumps with options builds an encoder per call); every request has a bootstrap.
+_BOOTSTRAP_JSON = json.JSONEncoder(separators=(",", ":"), ensure_ascii=True, sort_keys=True)
 _SCRIPT_ESCAPES = (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"))
 # lol-html keeps at most 3 MiB of an unfinished start tag; a page that cannot hold such a tag
 # cannot make the rewriter stop mid-stream (docs/limits.md).
@@ -133,7 +135,7 @@ def bootstrap_script(values: dict[str, object]) -> str:
     page's charset (character references are not decoded inside ``<script>``), and ``<``,
     ``>``, ``&`` are escaped too, so no value can close the element or open a comment.
     """
-    text = json.dumps(values, separators=(",", ":"), ensure_ascii=True, sort_keys=True)
+    text = _BOOTSTRAP_JSON.encode(values)
     for char, escaped in _SCRIPT_ESCAPES:
         text = text.replace(char, escaped)
     return f'<script type="application/json" id="{BOOTSTRAP_ID}">{text}</script>'

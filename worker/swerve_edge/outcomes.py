@@ -20,7 +20,7 @@ from typing import NamedTuple
 
 from .decide import ADAPT, ADAPT_STICKY, ROLLOUT, STICKY, Decision
 from .ruleset import Ruleset
-from .summary import Summary, record_conversion, record_exposure
+from .summary import Summary, record_conversion, record_exposures
 
 RANDOMIZED = frozenset({ROLLOUT, STICKY, ADAPT, ADAPT_STICKY})
 EXPOSURE = "exposure"
@@ -32,6 +32,12 @@ CONVERSION = "conversion:"
 PAGE = "page"
 MISS = "miss:"
 SKIP = "skip:"
+# Selector health is checked on every one of the first HEALTH_ALL_PAGES pages an isolate
+# rewrites with a ruleset version, then on one page in HEALTH_SAMPLE: a check costs each
+# page a JS object per operation (docs/outcomes.md), and a sample tells a broken selector
+# as surely (``miss:<i>`` against ``page`` of the same pages).
+HEALTH_ALL_PAGES = 64
+HEALTH_SAMPLE = 16
 
 
 class Count(NamedTuple):
@@ -52,6 +58,10 @@ class Outcomes(NamedTuple):
 
 NONE = Outcomes([], [])
 
+# ``Count(...)`` runs the named tuple's Python ``__new__``; the per-request lists below (one
+# count per exposed flag, dozens a request) build the same tuples directly, at half the cost.
+_new = tuple.__new__
+
 
 def record_decisions(summary: Summary, decisions: list[Decision], counted: bool) -> Outcomes:
     """Record exposures in ``summary``; with ``counted``, return the counts they make.
@@ -59,18 +69,13 @@ def record_decisions(summary: Summary, decisions: list[Decision], counted: bool)
     Call after the goals of this request were recorded (``record_goals``), so a goal and a
     first exposure on the same request do not make a conversion.
     """
-    counts: list[Count] = []
-    exposed: list[tuple[str, str, str]] = []
-    for decision in decisions:
-        if decision.reason not in RANDOMIZED:
-            continue
-        context = decision.context
-        first = record_exposure(summary, decision.flag, decision.variant, context)
-        if counted:
-            exposed.append((decision.flag, decision.variant, context))
-            if first:
-                counts.append(Count(decision.flag, decision.variant, context, EXPOSURE))
-    return Outcomes(counts, exposed)
+    randomized = [(d.flag, d.variant, d.context) for d in decisions if d.reason in RANDOMIZED]
+    firsts = record_exposures(summary, randomized)
+    if not counted:
+        return Outcomes([], [])
+    pairs = zip(randomized, firsts, strict=True)
+    counts = [_new(Count, (flag, variant, context, EXPOSURE)) for (flag, variant, context), first in pairs if first]
+    return Outcomes(counts, randomized)
 
 
 def record_goals(ruleset: Ruleset, summary: Summary, events: list[str]) -> list[Count]:
@@ -90,9 +95,9 @@ def record_goals(ruleset: Ruleset, summary: Summary, events: list[str]) -> list[
 
 def error_counts(exposed: list[tuple[str, str, str]], status: int) -> list[Count]:
     """``request`` (and ``error`` for a 5xx) per exposed flag, once the origin answered."""
-    out = [Count(flag, variant, context, REQUEST) for flag, variant, context in exposed]
+    out = [_new(Count, (flag, variant, context, REQUEST)) for flag, variant, context in exposed]
     if status >= 500:
-        out.extend(Count(flag, variant, context, ERROR) for flag, variant, context in exposed)
+        out.extend(_new(Count, (flag, variant, context, ERROR)) for flag, variant, context in exposed)
     return out
 
 
@@ -108,6 +113,11 @@ def page_counts(ops: list[tuple[str, str, int]], hits: list[bool]) -> list[Count
         if not hit:
             counts.append(Count(flag, variant, "", f"{MISS}{index}"))
     return counts
+
+
+def health_checked(page: int) -> bool:
+    """Whether the ``page``-th page (from 1) an isolate rewrites with a ruleset version is checked."""
+    return page <= HEALTH_ALL_PAGES or page % HEALTH_SAMPLE == 0
 
 
 def skip_counts(skips: dict[tuple[str, str, int], int]) -> dict[Count, int]:

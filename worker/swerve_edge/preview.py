@@ -23,7 +23,6 @@ import base64
 import binascii
 import hashlib
 import hmac
-import html
 import json
 import re
 import time
@@ -225,6 +224,16 @@ _BADGE_STYLE = (
 _LINK_STYLE = "all:initial;color:#9cd2ff;text-decoration:underline;cursor:pointer;font:inherit"
 
 
+# What html.escape does with quote=True (the html module costs a Worker ~25 ms to import).
+_ESCAPES = (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ('"', "&quot;"), ("'", "&#x27;"))
+
+
+def _escape(text: str) -> str:
+    for char, entity in _ESCAPES:
+        text = text.replace(char, entity)
+    return text
+
+
 def badge(active: Active, url: str) -> str:
     """The badge's HTML: what the preview forces and a link that ends it; ASCII only, so it reads
     the same on a page of any charset (keys are ASCII by the token's format, and escaped)."""
@@ -234,6 +243,6 @@ def badge(active: Active, url: str) -> str:
         text += f" (ignored: {', '.join(item.split(' ', 1)[0] for item in active.ignored)})"
     return (
         f'<aside id="{BADGE_ID}" aria-label="Swerve preview" style="{_BADGE_STYLE}">'
-        f"{html.escape(text)} &middot; "
-        f'<a href="{html.escape(clear_link(url))}" style="{_LINK_STYLE}">End preview</a></aside>'
+        f"{_escape(text)} &middot; "
+        f'<a href="{_escape(clear_link(url))}" style="{_LINK_STYLE}">End preview</a></aside>'
     )

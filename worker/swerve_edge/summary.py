@@ -104,6 +104,28 @@ def record_exposure(summary: Summary, flag: str, variant: str, context: str = ""
     return False
 
 
+def record_exposures(summary: Summary, exposed: list[tuple[str, str, str]]) -> list[bool]:
+    """``record_exposure`` for each ``(flag, variant, context)`` in turn, without a call per item.
+
+    A page decides dozens of flags per request; this is the hot path of recording them.
+    """
+    exposures = summary.exposures
+    contexts = summary.contexts
+    converted = summary.converted
+    firsts = []
+    for flag, variant, context in exposed:
+        before = exposures.pop(flag, None)
+        exposures[flag] = variant
+        before_context = contexts.pop(flag, "") if contexts else ""
+        if context:
+            contexts[flag] = context
+        first = before != variant or before_context != context
+        if first and converted:
+            converted.pop(flag, None)
+        firsts.append(first)
+    return firsts
+
+
 def record_conversion(summary: Summary, flag: str, goal: str) -> bool:
     """Mark ``goal`` as converted for the visitor's exposure to ``flag``; True the first time."""
     done = summary.converted.setdefault(flag, [])

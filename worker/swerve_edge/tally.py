@@ -47,10 +47,18 @@ class Tally:
 
     def add(self, counts: Iterable[Count], now: float) -> None:
         """Add one to each count, in the period of ``now``."""
-        totals: dict[Count, int] = {}
-        for count in counts:
-            totals[count] = totals.get(count, 0) + 1
-        self.add_totals(totals, now)
+        # One pass (a request brings a count per exposed flag): as add_totals, one at a time.
+        period = period_of(now)
+        pending = self.pending
+        bound = 4 * self.max_keys
+        for flag, variant, context, metric in counts:
+            key = (flag, variant, context, period, metric)
+            if key in pending:
+                pending[key] += 1
+            elif len(pending) < bound:
+                pending[key] = 1
+            else:
+                self.dropped += 1
 
     def add_totals(self, totals: Mapping[Count, int], now: float) -> None:
         """Add ``totals[count]`` to each count, in the period of ``now``."""
