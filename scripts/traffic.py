@@ -48,6 +48,7 @@ Usage: python scripts/traffic.py --url http://127.0.0.1:8787 --visitors 500 [--w
 """
 
 import argparse
+import datetime
 import http.client
 import json
 import random
@@ -229,13 +230,34 @@ def summary(visitors: list[Visitor]) -> list[str]:
     return lines
 
 
+# What `swerve learn` prints when a rule's cadence holds it back (with the moment it may learn).
+CADENCE_HOLDS = re.compile(r"the cadence allows the next at (\d{4}-\d\d-\d\d \d\d:\d\d:\d\d) UTC")
+
+
 def learn(flush_wait: float, not_before: float) -> int:
     """``swerve learn`` on the demo's local state, once the Worker has written its counts and
-    the rule's cadence allows it (``not_before``, a ``time.monotonic()`` moment)."""
+    the rule's cadence allows it (``not_before``, a ``time.monotonic()`` moment).
+
+    A learn made before this script started (by hand) holds the cadence too: when
+    ``swerve learn`` says so, wait until the moment it names and learn once more.
+    """
     wait = max(flush_wait, not_before - time.monotonic())
     print(f"waiting {wait:.0f} s (counts written, the cadence passed), then: swerve learn", flush=True)
     time.sleep(wait)
-    return subprocess.run([sys.executable, "-m", "swerve.cli", "learn"], cwd=ROOT, check=False).returncode
+    for _attempt in range(2):
+        done = subprocess.run(
+            [sys.executable, "-m", "swerve.cli", "learn"], cwd=ROOT, check=False, capture_output=True, text=True
+        )
+        print(done.stdout, end="", flush=True)
+        print(done.stderr, end="", file=sys.stderr, flush=True)
+        held = CADENCE_HOLDS.search(done.stdout)
+        if done.returncode != 0 or held is None:
+            return done.returncode
+        moment = datetime.datetime.strptime(held.group(1), "%Y-%m-%d %H:%M:%S").replace(tzinfo=datetime.UTC)
+        pause = max(0.0, moment.timestamp() - time.time()) + 1
+        print(f"waiting {pause:.0f} s for the cadence, then: swerve learn", flush=True)
+        time.sleep(pause)
+    return 0
 
 
 def main() -> int:

@@ -86,6 +86,11 @@ def test_the_report_reads_what_the_worker_recorded(site: tuple[Edge, Path]) -> N
     assert recorded[("layout", "broken", "exposure")] == statuses.count(500)
     text = swerve("report", "layout", persist=persist)
     assert text.returncode == 0 and "layout" in text.stdout and "headline" not in text.stdout, text.stdout
+    # The HTML file's folder need not exist yet (a fresh clone has no out/).
+    html = persist.parent / "not-yet" / "report.html"
+    written = swerve("report", "--html", str(html), persist=persist)
+    assert written.returncode == 0, written.stderr
+    assert 'data-flag="layout"' in html.read_text()
 
 
 def test_a_failing_variant_is_stopped_and_a_healthy_ramp_moves_one_step(site: tuple[Edge, Path]) -> None:

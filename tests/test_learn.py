@@ -91,7 +91,7 @@ def test_learn_waits_for_its_cadence_and_publishes_nothing_that_did_not_move(tmp
     document = compile_rules(tmp_path)
     live = plan_learn(document, rows(T0, DATA), [], None, T0 + HOUR, seed=1).changes[0].document
     early = plan_learn(live, rows(T0, DATA), [], None, T0 + 6 * HOUR, seed=1)
-    assert early.changes == [] and "the cadence allows the next at 2026-11-20 07:00 UTC" in early.lines[0]
+    assert early.changes == [] and "the cadence allows the next at 2026-11-20 07:00:00 UTC" in early.lines[0]
     same = plan_learn(live, rows(T0, DATA), [], None, T0 + 7 * HOUR, seed=1)
     assert same.changes == [] and "no weight moved more than 1 points" in same.lines[0]
     more = rows(T0, DATA) + rows(T0 + 2 * HOUR, {"0": {"standard": (50, 0), "trial": (50, 20)}})

@@ -96,10 +96,13 @@ def test_uplift_with_zero_conversions_stays_finite() -> None:
     # Haldane-Anscombe by hand: (8.5/501) / (0.5/501) = 17, se = sqrt(1/8.5 - 1/501 + 1/0.5 - 1/501)
     se = math.sqrt(1 / 8.5 - 1 / 501 + 1 / 0.5 - 1 / 501)
     assert none_in_control.low == pytest.approx(17 * math.exp(-1.959963984540054 * se) - 1)
-    # Variant without conversions: -100% observed, the interval still says how sure that is.
+    # Variant without conversions: -100% observed, and the interval holds it (a corrected
+    # interval alone would end at -99.9%); its upper end says how sure the loss is.
     none_in_variant = relative_uplift(0, 500, 8, 500)
-    assert none_in_variant.estimate == -1
-    assert -1 < none_in_variant.low < none_in_variant.high < 0.5
+    assert none_in_variant.estimate == -1 == none_in_variant.low
+    corrected = ratio_interval(0, 500, 8, 500)
+    assert corrected is not None and corrected.low > 0
+    assert none_in_variant.high == pytest.approx(corrected.high - 1) and -1 < none_in_variant.high < 0.5
     neither = relative_uplift(0, 100, 0, 100)
     assert neither.estimate is None and neither.low < 0 < neither.high
     assert relative_uplift(3, 0, 2, 10) == (None, None, None)

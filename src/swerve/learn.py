@@ -106,8 +106,8 @@ def plan_learn(
         published = epoch(str(live.get("updated"))) if live else None
         if published is not None and now < published + adapt["cadence"]:
             lines.append(
-                f"{key}: learned at {human(published)}; the cadence allows the next at "
-                f"{human(published + adapt['cadence'])}"
+                f"{key}: learned at {human(published, seconds=True)}; the cadence allows the next at "
+                f"{human(published + adapt['cadence'], seconds=True)}"
             )
             continue
         counts = context_counts(rows, key, adapt["goal"], _since(key, current, history, load))

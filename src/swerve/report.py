@@ -214,9 +214,10 @@ def iso(epoch: float) -> str:
     return moment.isoformat().replace("+00:00", "Z")
 
 
-def human(epoch: float) -> str:
-    """Epoch seconds as ``2026-11-22 05:00 UTC``, for sentences."""
-    return datetime.datetime.fromtimestamp(epoch, datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
+def human(epoch: float, seconds: bool = False) -> str:
+    """Epoch seconds as ``2026-11-22 05:00 UTC`` (with ``seconds``: ``05:00:17``), for sentences."""
+    form = "%Y-%m-%d %H:%M:%S UTC" if seconds else "%Y-%m-%d %H:%M UTC"
+    return datetime.datetime.fromtimestamp(epoch, datetime.UTC).strftime(form)
 
 
 def first_full_period(since: float) -> int:

@@ -104,7 +104,12 @@ def relative_uplift(conv_v: int, units_v: int, conv_c: int, units_c: int, z: flo
     if ratio is None:
         return Uplift(None, None, None)
     estimate = (conv_v / units_v) / (conv_c / units_c) - 1 if conv_c > 0 else None
-    return Uplift(estimate, ratio.low - 1, ratio.high - 1)
+    low, high = ratio.low - 1, ratio.high - 1
+    if estimate is not None:
+        # With a zero cell the interval's half-count correction can leave out the estimate itself
+        # (no conversions: -100%, a bound the rate really reaches): widen it to hold the estimate.
+        low, high = min(low, estimate), max(high, estimate)
+    return Uplift(estimate, low, high)
 
 
 def best_and_runner_up(

@@ -54,6 +54,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     except ReportError as exc:
         raise CliError(str(exc)) from exc
     if args.html:
+        Path(args.html).parent.mkdir(parents=True, exist_ok=True)
         Path(args.html).write_text(render_html(report), encoding="utf-8")
         print(f"wrote {args.html}", file=sys.stderr)
     if args.json:
