@@ -97,10 +97,11 @@ def rollouts(document: dict) -> list[str]:
     today = datetime.datetime.now(datetime.UTC).date()
     lines = []
     for flag in status_mod.flag_statuses(document, today):
-        if flag.killed or not flag.rollouts:
+        described = status_mod.describe(flag)
+        if flag.killed or not described:
             continue
         where = ", ".join(flag.paths) or "every path"
-        lines.append(f"  - {flag.key} ({where}): " + "; ".join(status_mod.describe_rollout(r) for r in flag.rollouts))
+        lines.append(f"  - {flag.key} ({where}): " + "; ".join(described))
     return lines
 
 

@@ -2,11 +2,13 @@
 cadence, and when it publishes nothing. The command itself runs end to end in
 tests/test_adapt_edge.py."""
 
+import datetime
 import textwrap
 from pathlib import Path
 
 import pytest
 
+from swerve import status
 from swerve.build import compiled_from_sources
 from swerve.diff import diff
 from swerve.learn import LEARN, plan_learn
@@ -161,3 +163,17 @@ def test_a_learned_version_diffs_context_by_context(tmp_path: Path) -> None:
     assert change.fields["live.rules[0].policy.updated"] == [None, iso(T0 + HOUR)]
     assert change.exposure["trial"][1] > change.exposure["trial"][0]  # simulated with the learned weights
     assert diff(learned, learned) == []
+
+
+def test_status_says_whether_an_adaptive_rule_serves_learned_weights(tmp_path: Path) -> None:
+    document = compile_rules(tmp_path)
+    (before,) = status.flag_statuses(document, datetime.date(2026, 11, 20))
+    assert status.describe(before) == [
+        "rule 1: adaptive over standard, trial (10% holdout; nothing learned yet: an equal split)"
+    ]
+    learned = plan_learn(document, rows(T0, DATA), [], None, T0 + HOUR, seed=1).changes[0].document
+    (after,) = status.flag_statuses(learned, datetime.date(2026, 11, 20))
+    contexts = len(learned["state"]["flags"]["offer"]["rules"]["0"]["policy"]["contexts"])
+    assert status.describe(after) == [
+        f"rule 1: adaptive over standard, trial (10% holdout; learned {iso(T0 + HOUR)} for {contexts} context(s))"
+    ]

@@ -26,6 +26,16 @@ class RolloutStatus(msgspec.Struct, kw_only=True):
     stopped: list[str] = []
 
 
+class AdaptiveStatus(msgspec.Struct, kw_only=True):
+    """One adaptive rule: its arms, holdout, and the policy it serves now (None: an equal split)."""
+
+    rule: int
+    arms: list[str]
+    holdout: float
+    learned: str | None
+    contexts: int
+
+
 class FlagStatus(msgspec.Struct, kw_only=True):
     """One flag as the edge runs it."""
 
@@ -36,6 +46,7 @@ class FlagStatus(msgspec.Struct, kw_only=True):
     killed: str | None
     paths: list[str]
     rollouts: list[RolloutStatus]
+    adaptive: list[AdaptiveStatus] = []
 
 
 def _source(rule_state: dict[str, Any], rollout: dict[str, Any]) -> str:
@@ -63,11 +74,25 @@ def flag_statuses(document: dict[str, Any], today: datetime.date) -> list[FlagSt
         elif ruleset.by_key[key].killed:
             killed = "swerve kill"
         rollouts = []
+        adaptive = []
         for index, rule in enumerate(spec.get("rules", [])):
+            rule_state = state.get("rules", {}).get(str(index), {})
+            live = ruleset.by_key[key].rules[index].adapt if index < len(ruleset.by_key[key].rules) else None
+            if live is not None:
+                # The edge's own reading of the rule: a policy learned for other arms or features is none.
+                policy = rule_state.get("policy") if live.learned else None
+                adaptive.append(
+                    AdaptiveStatus(
+                        rule=index + 1,
+                        arms=list(live.arms),
+                        holdout=live.holdout,
+                        learned=str(policy.get("updated")) if isinstance(policy, dict) else None,
+                        contexts=len(policy.get("contexts") or {}) if isinstance(policy, dict) else 0,
+                    )
+                )
             rollout = rule.get("rollout")
             if rollout is None:
                 continue
-            rule_state = state.get("rules", {}).get(str(index), {})
             now = effective_weights(rollout, rule_state, spec.get("control", spec["default"]))
             rollouts.append(
                 RolloutStatus(
@@ -89,6 +114,7 @@ def flag_statuses(document: dict[str, Any], today: datetime.date) -> list[FlagSt
                 killed=killed,
                 paths=list(meta.get("paths", [])),
                 rollouts=rollouts,
+                adaptive=adaptive,
             )
         )
     return out
@@ -111,13 +137,26 @@ def describe_rollout(rollout: RolloutStatus) -> str:
     return text
 
 
+def describe_adaptive(adaptive: AdaptiveStatus) -> str:
+    """One adaptive rule for people: its arms, holdout, and whether weights were learned."""
+    text = f"rule {adaptive.rule}: adaptive over {', '.join(adaptive.arms)} ({adaptive.holdout:g}% holdout; "
+    if adaptive.learned is None:
+        return text + "nothing learned yet: an equal split)"
+    return text + f"learned {adaptive.learned} for {adaptive.contexts} context(s))"
+
+
+def describe(flag: FlagStatus) -> list[str]:
+    """Every rule of ``flag`` that splits visitors, one line each (rollouts, then adaptive rules)."""
+    return [describe_rollout(r) for r in flag.rollouts] + [describe_adaptive(a) for a in flag.adaptive]
+
+
 def render(statuses: list[FlagStatus]) -> str:
     """A table: flag, owner, expiry, state, and the weights now (one line per rollout rule)."""
     rows = [("flag", "owner", "expires", "state", "weights now")]
     for flag in statuses:
         expires = (flag.expires or "-") + (" (expired)" if flag.expired else "")
         state = f"KILLED ({flag.killed})" if flag.killed else "on"
-        lines = [describe_rollout(r) for r in flag.rollouts] or ["-"]
+        lines = describe(flag) or ["-"]
         rows.append((flag.key, flag.owner or "-", expires, state, lines[0]))
         rows.extend(("", "", "", "", line) for line in lines[1:])
     widths = [max(len(row[i]) for row in rows) for i in range(4)]
