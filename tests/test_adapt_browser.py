@@ -15,14 +15,12 @@ found it and its weights reached the edge.
 """
 
 import json
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES, ROOT
+from cli_support import swerve
+from conftest import FIXTURES
 from edge_support import Client, Edge
 from outcome_support import DATABASE, quiet
 from playwright.sync_api import Browser, sync_playwright
@@ -39,12 +37,6 @@ ARMS = ["standard", "trial-no-card", "one-tap"]
 HESITANT, FIRST_TIME = "1.1", "1.0"  # desktop (request.device: other), pricing views 3+ / fewer
 BOOTSTRAP = re.compile(r'<script type="application/json" id="swerve-flags">(.*?)</script>', re.S)
 TRIAL_TEXT = "no card needed"
-
-
-def swerve(*args: str, persist: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "SWERVE_AUTHOR": "robot@example.com"}
-    command = [sys.executable, "-m", "swerve.cli", *args, "--persist-to", str(persist)]
-    return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=180, env=env)
 
 
 def pulled(persist: Path, out: Path) -> dict:

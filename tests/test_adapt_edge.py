@@ -9,15 +9,14 @@ the home page (context 0.1) and sign up only when shown the standard offer.
 """
 
 import json
-import os
 import re
-import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 import pytest
+from cli_support import kill_at, swerve
 from conftest import FIXTURES, ROOT
 from edge_support import Client, Edge, Origin
 from outcome_support import DATABASE, quiet
@@ -30,12 +29,6 @@ NAMESPACE = "00000000000000000000000000000000"  # wrangler.toml's SWERVE_RULES i
 KEYS = "adapt-edge-key"
 ARM = re.compile(r'id="upgrade-cta"[^>]*>Arm (\w+)<')
 BEST = {"1.1": "trial", "0.1": "standard"}
-
-
-def swerve(*args: str, persist: Path, pause: str | None = None) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "SWERVE_AUTHOR": "robot@example.com"}
-    command = [sys.executable, "-m", "swerve.cli", *args, "--persist-to", str(persist)]
-    return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=180, env=env)
 
 
 def history(persist: Path) -> list[str]:
@@ -149,29 +142,10 @@ def test_a_forged_summary_cookie_neither_chooses_the_arm_nor_counts(site: tuple[
     assert added == {("offer", arm, "exposure"): 1, ("offer", arm, "request"): 1}, added
 
 
-def kill_learn_at(step: str, persist: Path) -> None:
-    env = {**os.environ, "SWERVE_AUTHOR": "robot@example.com", "SWERVE_PUSH_PAUSE_AT": step}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "swerve.cli", "learn", "--persist-to", str(persist)],
-        cwd=ROOT,
-        stderr=subprocess.PIPE,
-        stdout=subprocess.DEVNULL,
-        text=True,
-        env=env,
-    )
-    deadline = time.monotonic() + 120
-    for line in process.stderr:
-        if line.strip() == f"paused at {step}":
-            break
-        assert time.monotonic() < deadline
-    process.send_signal(signal.SIGKILL)
-    process.wait(timeout=30)
-
-
 @pytest.mark.parametrize("step", ["write-ruleset", "move-pointer"])
 def test_a_killed_learn_leaves_the_last_policy_serving(site: tuple[Edge, Path], step: str, tmp_path: Path) -> None:
     _edge, persist = site
-    kill_learn_at(step, persist)
+    kill_at(step, "learn", "--persist-to", str(persist))
     assert history(persist)[0].startswith("* v1 "), history(persist)
     assert policy(persist, tmp_path) == {}
 

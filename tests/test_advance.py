@@ -3,15 +3,11 @@ stops a failing variant, moves a healthy ramp one step per run, and a killed run
 previous version serving."""
 
 import json
-import os
-import signal
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES, ROOT
+from cli_support import kill_at, swerve
+from conftest import FIXTURES
 from edge_support import Client, Edge, Origin
 from outcome_support import DATABASE, quiet
 
@@ -19,33 +15,8 @@ RULES = FIXTURES / "advance_rules"
 NAMESPACE = "00000000000000000000000000000000"  # wrangler.toml's SWERVE_RULES id
 
 
-def swerve(*args: str, persist: Path, pause: str | None = None) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "SWERVE_AUTHOR": "robot@example.com"}
-    command = [sys.executable, "-m", "swerve.cli", *args, "--persist-to", str(persist)]
-    return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=180, env=env)
-
-
 def history(persist: Path) -> list[str]:
     return swerve("history", persist=persist).stdout.splitlines()
-
-
-def kill_advance_at(step: str, persist: Path) -> None:
-    env = {**os.environ, "SWERVE_AUTHOR": "robot@example.com", "SWERVE_PUSH_PAUSE_AT": step}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "swerve.cli", "advance", "--persist-to", str(persist)],
-        cwd=ROOT,
-        stderr=subprocess.PIPE,
-        stdout=subprocess.DEVNULL,
-        text=True,
-        env=env,
-    )
-    deadline = time.monotonic() + 120
-    for line in process.stderr:
-        if line.strip() == f"paused at {step}":
-            break
-        assert time.monotonic() < deadline
-    process.send_signal(signal.SIGKILL)
-    process.wait(timeout=30)
 
 
 def visit(edge: Edge, path: str, visitors: int) -> list[int]:
@@ -130,7 +101,7 @@ def test_a_killed_advance_leaves_the_previous_version_serving(tmp_path: Path, st
         edge.migrate()
         visit(edge, "/pricing", 30)
         quiet(edge)
-        kill_advance_at(step, persist)
+        kill_at(step, "advance", "--persist-to", str(persist))
         assert history(persist)[0].startswith("* v1 "), history(persist)
         assert 500 in visit(edge, "/pricing", 20)  # still the old split: nothing was stopped
         finished = swerve("advance", persist=persist)

@@ -3,15 +3,14 @@
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from cli_support import kill_at
 from conftest import FIXTURES, ROOT
 from edge_support import Client, Origin
 
@@ -106,22 +105,9 @@ def test_guardrail_blocks_unless_forced(rules: Path, tmp_path: Path) -> None:
 
 
 def kill_push_at(step: str, rules: Path, persist: Path) -> None:
-    env = {**os.environ, "SWERVE_AUTHOR": "tester@example.com", "SWERVE_PUSH_PAUSE_AT": step}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "swerve.cli", "push", str(rules), "-m", "killed", "--yes", "--persist-to", str(persist)],
-        cwd=ROOT,
-        stderr=subprocess.PIPE,
-        stdout=subprocess.DEVNULL,
-        text=True,
-        env=env,
+    kill_at(
+        step, "push", str(rules), "-m", "killed", "--yes", "--persist-to", str(persist), author="tester@example.com"
     )
-    deadline = time.monotonic() + 120
-    for line in process.stderr:
-        if line.strip() == f"paused at {step}":
-            break
-        assert time.monotonic() < deadline
-    process.send_signal(signal.SIGKILL)
-    process.wait(timeout=30)
 
 
 @pytest.mark.parametrize(
