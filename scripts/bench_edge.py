@@ -30,7 +30,6 @@ import tempfile
 from pathlib import Path
 
 from edge_targets import (
-    APPS,
     HEADLINE,
     PAGE,
     REWRITES,
@@ -40,8 +39,10 @@ from edge_targets import (
     growthbook_payload,
     interleaved,
     percentile,
+    start_baselines,
     start_origin,
     swerve_document,
+    swerve_variables,
 )
 
 from swerve.local_runtime import LocalEdge
@@ -58,13 +59,10 @@ def start_edges(folder: Path, origin_url: str) -> dict[str, LocalEdge]:
         "RUN_URL_REDIRECT_EXPERIMENTS": "browser",
         "ENABLE_STICKY_BUCKETING": "true",
     }
-    swerve_vars = {"ORIGIN_URL": origin_url, "SWERVE_COOKIE_KEYS": "bench-key", "SWERVE_POINTER_TTL_SECONDS": "5"}
+    swerve_vars = swerve_variables(origin_url)
     edges: dict[str, LocalEdge] = {}
     try:
-        edges["js"] = LocalEdge(folder / "kv-js", {}, passthrough=origin_url)
-        edges["bare_python"] = LocalEdge(
-            folder / "kv-bare", {"ORIGIN_URL": origin_url}, main=APPS / "bare_forwarder.py"
-        )
+        start_baselines(edges, folder, origin_url)
         document = swerve_document(folder)
         edges["swerve"] = LocalEdge(folder / "kv-swerve", swerve_vars, d1="bench-stats", d1_persist=folder / "d1")
         edges["swerve"].migrate()

@@ -22,7 +22,17 @@ import tempfile
 from io import BytesIO
 from pathlib import Path
 
-from edge_targets import APPS, ROOT, Target, cold, interleaved, percentile, start_origin, swerve_document
+from edge_targets import (
+    ROOT,
+    Target,
+    cold,
+    interleaved,
+    percentile,
+    start_baselines,
+    start_origin,
+    swerve_document,
+    swerve_variables,
+)
 
 from swerve.local_runtime import LocalEdge
 
@@ -49,16 +59,13 @@ def main() -> int:
     args = parser.parse_args()
 
     origin, origin_url = start_origin()
-    swerve_vars = {"ORIGIN_URL": origin_url, "SWERVE_COOKIE_KEYS": "bench-key", "SWERVE_POINTER_TTL_SECONDS": "5"}
+    swerve_vars = swerve_variables(origin_url)
     edges: dict[str, LocalEdge] = {}
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         document = swerve_document(folder)
         try:
-            edges["js"] = LocalEdge(folder / "kv-js", {}, passthrough=origin_url)
-            edges["bare_python"] = LocalEdge(
-                folder / "kv-bare", {"ORIGIN_URL": origin_url}, main=APPS / "bare_forwarder.py"
-            )
+            start_baselines(edges, folder, origin_url)
             for i, spec in enumerate(args.revs):
                 rev, _, label = spec.partition("=")
                 label = label or rev

@@ -44,6 +44,20 @@ def start_origin() -> tuple[http.server.ThreadingHTTPServer, str]:
     return origin, f"http://127.0.0.1:{origin.server_address[1]}"
 
 
+def swerve_variables(origin_url: str) -> dict[str, str]:
+    """The Worker variables every benchmark runs Swerve with."""
+    return {"ORIGIN_URL": origin_url, "SWERVE_COOKIE_KEYS": "bench-key", "SWERVE_POINTER_TTL_SECONDS": "5"}
+
+
+def start_baselines(edges: dict[str, LocalEdge], folder: Path, origin_url: str) -> None:
+    """Add the JS pass-through (``js``) and the bare Python forwarder (``bare_python``) to ``edges``.
+
+    Each is added as soon as it runs, so the caller's clean-up closes whatever started.
+    """
+    edges["js"] = LocalEdge(folder / "kv-js", {}, passthrough=origin_url)
+    edges["bare_python"] = LocalEdge(folder / "kv-bare", {"ORIGIN_URL": origin_url}, main=APPS / "bare_forwarder.py")
+
+
 def swerve_document(folder: Path) -> dict:
     """The 50-flag workload; three flags rewrite the page in every variant, five are client-visible."""
     rules = workload.swerve_rules(workload.flags())
