@@ -9,6 +9,9 @@ from pathlib import Path
 
 import pytest
 
+# The browser tests' ``browser`` fixture (one headless Chromium per module).
+pytest_plugins = ["browser_support"]
+
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 DEMO_RULES = FIXTURES / "demo_rules"

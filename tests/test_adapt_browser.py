@@ -19,12 +19,12 @@ import re
 from pathlib import Path
 
 import pytest
+from browser_support import PERSON, SHOTS, VIEW
 from cli_support import swerve
 from conftest import FIXTURES
 from edge_support import Client, Edge
 from outcome_support import DATABASE, quiet
-from playwright.sync_api import Browser, sync_playwright
-from test_browser import PERSON, SHOTS, VIEW, launch
+from playwright.sync_api import Browser
 
 from swerve.demo_origin import DemoOrigin
 from swerve.explain import explain
@@ -112,15 +112,6 @@ def learned(tmp_path_factory: pytest.TempPathFactory):
     finally:
         edge.close()
         origin.close()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as playwright:
-        launched = launch(playwright)
-        yield launched
-        launched.close()
 
 
 @pytest.fixture(scope="module")

@@ -7,26 +7,17 @@ Screenshots of each state are kept in out/screenshots/ as test artifacts.
 """
 
 import time
-from pathlib import Path
 
 import pytest
-from conftest import DEMO_RULES, ROOT
-from playwright.sync_api import Browser, BrowserContext, Playwright, sync_playwright
+from browser_support import PERSON, VIEW, shoot
+from conftest import DEMO_RULES
+from playwright.sync_api import Browser, BrowserContext
 
-from swerve import chromium
 from swerve.build import compiled_from_sources
 from swerve.demo_origin import DemoOrigin
 from swerve.local_runtime import LocalEdge
 
-SHOTS = ROOT / "out" / "screenshots"
 IDLE_SECONDS = 2
-# As the machine notes advise: no sandbox as root, and no background connections on a closed network.
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking"]
-ARGS += ["--disable-component-update", "--disable-sync"]
-# Headless Chromium says "HeadlessChrome", which Swerve treats as a bot (defaults, no cookies);
-# these tests stand in for a person, so they send the User-Agent of desktop Chrome.
-PERSON = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36"
-VIEW = {"width": 1100, "height": 700}
 STANDARD = "See plans and upgrade"
 TRIAL = "no card needed"
 
@@ -47,35 +38,11 @@ def site(tmp_path_factory: pytest.TempPathFactory):
     origin.close()
 
 
-def launch(playwright: Playwright) -> Browser:
-    """Headless Chromium: SWERVE_CHROMIUM or Debian's, else the one of Playwright's own installer."""
-    executable = chromium.launch_path()
-    if executable is None and not Path(playwright.chromium.executable_path).is_file():
-        pytest.fail("no Chromium: `make test` installs one (see scripts/ensure_chromium.py)")
-    return playwright.chromium.launch(executable_path=executable, args=ARGS)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as playwright:
-        launched = launch(playwright)
-        yield launched
-        launched.close()
-
-
 @pytest.fixture
 def visitor(browser: Browser):
     context = browser.new_context(viewport=VIEW, user_agent=PERSON)
     yield context
     context.close()
-
-
-def shoot(page: object, name: str) -> Path:
-    path = SHOTS / name
-    page.screenshot(path=str(path), full_page=True)
-    assert path.stat().st_size > 5_000
-    return path
 
 
 def anonymous_id(context: BrowserContext) -> str:

@@ -10,9 +10,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from browser_support import PERSON, VIEW, shoot
 from conftest import DEMO_RULES, ROOT
-from playwright.sync_api import Browser, sync_playwright
-from test_browser import PERSON, SHOTS, STANDARD, TRIAL, VIEW, launch, shoot
+from playwright.sync_api import Browser
+from test_browser import STANDARD, TRIAL
 
 from swerve.demo_origin import DemoOrigin
 from swerve.local_runtime import LocalEdge
@@ -45,15 +46,6 @@ def site(tmp_path_factory: pytest.TempPathFactory):
     yield f"http://127.0.0.1:{edge.url.port}", persist
     edge.close()
     origin.close()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as playwright:
-        launched = launch(playwright)
-        yield launched
-        launched.close()
 
 
 def test_open_a_preview_link_see_the_forced_variants_and_end_it(site: tuple[str, Path], browser: Browser) -> None:

@@ -7,9 +7,9 @@ inserted script strings and the bootstrap with the characters the rules hold.
 """
 
 import pytest
-from playwright.sync_api import Browser, sync_playwright
+from browser_support import PERSON, VIEW
+from playwright.sync_api import Browser
 from reliability_support import PageOrigin, document, flag
-from test_browser import PERSON, VIEW, launch
 
 from swerve.local_runtime import LocalEdge
 
@@ -31,14 +31,6 @@ def site(tmp_path_factory: pytest.TempPathFactory):
     yield f"http://127.0.0.1:{edge.url.port}"
     edge.close()
     origin.close()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as playwright:
-        chromium = launch(playwright)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture

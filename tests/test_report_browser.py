@@ -4,9 +4,9 @@ The screenshot is kept as out/screenshots/report.png (the whole page).
 """
 
 import pytest
+from browser_support import SHOTS, launch
 from playwright.sync_api import sync_playwright
 from report_fixture import ARMS, NOW, OFFER_RATES, RAMP_CHANGE, Fixture, totals
-from test_browser import SHOTS, launch
 
 from swerve.report import build_report
 from swerve.report_html import render_html
