@@ -9,7 +9,21 @@ ROOT = Path(__file__).resolve().parent.parent
 # wrangler.toml's SWERVE_STATS database id: the CLI's local state and the Worker share it.
 DATABASE = "00000000-0000-0000-0000-000000000000"
 
+# wrangler.toml's SWERVE_RULES namespace id: what `swerve push --persist-to` writes the Worker reads.
+NAMESPACE = "00000000000000000000000000000000"
+
 Counts = dict[tuple[str, str, str], int]
+
+
+def local_edge(persist: Path, variables: dict[str, str]) -> Edge:
+    """The Worker in workerd on the CLI's local state at ``persist`` (its KV, and its D1 migrated)."""
+    edge = Edge(persist / "v3" / "kv", variables, namespace=NAMESPACE, d1=DATABASE, d1_persist=persist / "v3" / "d1")
+    try:
+        edge.migrate()
+    except BaseException:
+        edge.close()
+        raise
+    return edge
 
 
 def counts(edge: Edge) -> Counts:

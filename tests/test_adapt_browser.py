@@ -23,7 +23,7 @@ from browser_support import PERSON, SHOTS, VIEW
 from cli_support import swerve
 from conftest import FIXTURES
 from edge_support import Client, Edge
-from outcome_support import DATABASE, quiet
+from outcome_support import local_edge, quiet
 from playwright.sync_api import Browser
 
 from swerve.demo_origin import DemoOrigin
@@ -31,7 +31,6 @@ from swerve.explain import explain
 from swerve_edge.ruleset import load_ruleset
 
 RULES = FIXTURES / "demo_adapt_rules"
-NAMESPACE = "00000000000000000000000000000000"  # wrangler.toml's SWERVE_RULES id
 FLAG = "upgrade-cta"
 ARMS = ["standard", "trial-no-card", "one-tap"]
 HESITANT, FIRST_TIME = "1.1", "1.0"  # desktop (request.device: other), pricing views 3+ / fewer
@@ -99,9 +98,8 @@ def learned(tmp_path_factory: pytest.TempPathFactory):
         "SWERVE_POINTER_TTL_SECONDS": "0",
         "SWERVE_STATS_FLUSH_SECONDS": "0",
     }
-    edge = Edge(persist / "v3" / "kv", variables, namespace=NAMESPACE, d1=DATABASE, d1_persist=persist / "v3" / "d1")
+    edge = local_edge(persist, variables)
     try:
-        edge.migrate()
         for _ in range(30):
             hesitant_visit(edge)
             first_time_visit(edge)

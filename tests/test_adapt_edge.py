@@ -19,13 +19,12 @@ import pytest
 from cli_support import kill_at, swerve
 from conftest import FIXTURES, ROOT
 from edge_support import Client, Edge, Origin
-from outcome_support import DATABASE, quiet
+from outcome_support import local_edge, quiet
 
 from swerve_edge import cookie
 from swerve_edge.summary import Summary
 
 RULES = FIXTURES / "adapt_rules"
-NAMESPACE = "00000000000000000000000000000000"  # wrangler.toml's SWERVE_RULES id
 KEYS = "adapt-edge-key"
 ARM = re.compile(r'id="upgrade-cta"[^>]*>Arm (\w+)<')
 BEST = {"1.1": "trial", "0.1": "standard"}
@@ -88,8 +87,7 @@ def site(tmp_path_factory: pytest.TempPathFactory):
         "SWERVE_POINTER_TTL_SECONDS": "0",
         "SWERVE_STATS_FLUSH_SECONDS": "0",
     }
-    edge = Edge(persist / "v3" / "kv", variables, namespace=NAMESPACE, d1=DATABASE, d1_persist=persist / "v3" / "d1")
-    edge.migrate()
+    edge = local_edge(persist, variables)
     yield edge, persist
     edge.close()
     origin.close()

@@ -9,10 +9,9 @@ import pytest
 from cli_support import kill_at, swerve
 from conftest import FIXTURES
 from edge_support import Client, Edge, Origin
-from outcome_support import DATABASE, quiet
+from outcome_support import local_edge, quiet
 
 RULES = FIXTURES / "advance_rules"
-NAMESPACE = "00000000000000000000000000000000"  # wrangler.toml's SWERVE_RULES id
 
 
 def history(persist: Path) -> list[str]:
@@ -36,8 +35,7 @@ def site(tmp_path_factory: pytest.TempPathFactory):
         "SWERVE_POINTER_TTL_SECONDS": "0",
         "SWERVE_STATS_FLUSH_SECONDS": "0",
     }
-    edge = Edge(persist / "v3" / "kv", variables, namespace=NAMESPACE, d1=DATABASE, d1_persist=persist / "v3" / "d1")
-    edge.migrate()
+    edge = local_edge(persist, variables)
     yield edge, persist
     edge.close()
     origin.close()
@@ -96,9 +94,8 @@ def test_a_killed_advance_leaves_the_previous_version_serving(tmp_path: Path, st
     assert swerve("push", str(RULES), "-m", "first", "--yes", persist=persist).returncode == 0
     origin = Origin()
     variables = {"ORIGIN_URL": origin.url, "SWERVE_COOKIE_KEYS": "k", "SWERVE_STATS_FLUSH_SECONDS": "0"}
-    edge = Edge(persist / "v3" / "kv", variables, namespace=NAMESPACE, d1=DATABASE, d1_persist=persist / "v3" / "d1")
+    edge = local_edge(persist, variables)
     try:
-        edge.migrate()
         visit(edge, "/pricing", 30)
         quiet(edge)
         kill_at(step, "advance", "--persist-to", str(persist))
