@@ -385,8 +385,9 @@ class _Writer:
             self.dedent()
         return True
 
-    def bucket(self, flag: "Flag", rule: "Rule", d: str, number: int) -> None:
-        """Choose the variant by the visitor's bucket; no key or outside the coverage falls through."""
+    def hashed(self, flag: "Flag", number: int) -> str:
+        """The visitor's hashes of ``flag``'s batch, computed once; without a rollout key value
+        the rule falls through (a rollout and an adaptive rule alike)."""
         hashes = self.hashes(flag)
         batch = self.batches[flag.rollout_key_path][0]
         self.line(f"if {hashes} is None: {hashes} = _hashes({batch}, {self.batch_key(flag)})")
@@ -395,6 +396,11 @@ class _Writer:
         self.step(self.const(f"rule {number}: no {flag.rollout_key_path} to bucket on"))
         self.branch_end()
         self.dedent()
+        return hashes
+
+    def bucket(self, flag: "Flag", rule: "Rule", d: str, number: int) -> None:
+        """Choose the variant by the visitor's bucket; no key or outside the coverage falls through."""
+        hashes = self.hashed(flag, number)
         b = self.source.name("b")
         bucket = f"({b} := {hashes}[{flag.lane}] / 10000)"
         key = self.const(flag.key)
@@ -430,14 +436,7 @@ class _Writer:
         Without a rollout key value the rule falls through, like a rollout. A visitor who saw
         one of the arms before in the same recorded context keeps it (unless ``sticky: false``).
         """
-        hashes = self.hashes(flag)
-        batch = self.batches[flag.rollout_key_path][0]
-        self.line(f"if {hashes} is None: {hashes} = _hashes({batch}, {self.batch_key(flag)})")
-        self.line(f"if {hashes} is False:")
-        self.indent()
-        self.step(self.const(f"rule {number}: no {flag.rollout_key_path} to bucket on"))
-        self.branch_end()
-        self.dedent()
+        hashes = self.hashed(flag, number)
         self.line("else:")
         self.indent()
         c, r, x, a = (self.source.name(p) for p in ("c", "r", "x", "a"))
