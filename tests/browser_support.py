@@ -6,12 +6,13 @@ The browser is Debian's chromium, or Playwright's when that is what `make test` 
 """
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from conftest import ROOT
-from playwright.sync_api import Browser, Playwright, sync_playwright
 
-from swerve import chromium
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Playwright
 
 SHOTS = ROOT / "out" / "screenshots"
 
@@ -24,8 +25,10 @@ PERSON = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko)
 VIEW = {"width": 1100, "height": 700}
 
 
-def launch(playwright: Playwright) -> Browser:
+def launch(playwright: "Playwright") -> "Browser":
     """Headless Chromium: SWERVE_CHROMIUM or Debian's, else the one of Playwright's own installer."""
+    from swerve import chromium
+
     executable = chromium.launch_path()
     if executable is None and not Path(playwright.chromium.executable_path).is_file():
         pytest.fail("no Chromium: `make test` installs one (see scripts/ensure_chromium.py)")
@@ -35,6 +38,10 @@ def launch(playwright: Playwright) -> Browser:
 @pytest.fixture(scope="module")
 def browser():
     """One headless Chromium per test module."""
+    # Imported here: conftest loads this module for every run, the Pyodide ones included,
+    # where neither Playwright nor the CLI package exists.
+    from playwright.sync_api import sync_playwright
+
     SHOTS.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as playwright:
         launched = launch(playwright)
