@@ -296,3 +296,14 @@ def test_sticky_false_decides_again_every_time(tmp_path: Path) -> None:
     other = next(a for a in ("standard", "trial", "tap") if a != first.variant)
     again = offer(ruleset, attrs, {"offer": other}, {"offer": first.context})
     assert (again.variant, again.reason) == (first.variant, ADAPT)
+
+
+def test_context_keys_in_words_and_keys_that_do_not_fit(document: dict) -> None:
+    rule = load_ruleset(document).by_key["offer"].rules[1].adapt
+    words = "behavior.events.pricing_view: 3 or more, behavior.sessions: below 2, request.device: 'tablet'"
+    assert rule.context_words("2.0.1") == words
+    assert rule.context_words("2.*.2") == "behavior.events.pricing_view: 3 or more, request.device: other"
+    assert rule.context_words("*.*.*") == "everyone"
+    # Keys come from D1 rows (anyone with the database can write them): wrong ones name nothing.
+    for key in ("", "2.0", "2.0.1.0", "3.0.0", "a.0.0", "-1.0.0", "2.0.1 ", "².0.0", "9" * 5000 + ".0.0"):
+        assert rule.context_words(key) == "", key

@@ -177,3 +177,11 @@ def test_status_says_whether_an_adaptive_rule_serves_learned_weights(tmp_path: P
     assert status.describe(after) == [
         f"rule 1: adaptive over standard, trial (10% holdout; learned {iso(T0 + HOUR)} for {contexts} context(s))"
     ]
+    damaged_policy = {**policy_of(learned), "contexts": 7}
+    damaged = rehashed(learned, {"flags": {"offer": {"rules": {"0": {"policy": damaged_policy}}}}})
+    (broken,) = status.flag_statuses(damaged, datetime.date(2026, 11, 20))
+    assert broken.adaptive[0].contexts == 0  # shown, not raised
+
+
+def policy_of(document: dict) -> dict:
+    return document["state"]["flags"]["offer"]["rules"]["0"]["policy"]

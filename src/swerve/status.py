@@ -81,13 +81,15 @@ def flag_statuses(document: dict[str, Any], today: datetime.date) -> list[FlagSt
             if live is not None:
                 # The edge's own reading of the rule: a policy learned for other arms or features is none.
                 policy = rule_state.get("policy") if live.learned else None
+                # Live state is KV content: a damaged entry shows as what the edge makes of it.
+                contexts = policy.get("contexts") if isinstance(policy, dict) else None
                 adaptive.append(
                     AdaptiveStatus(
                         rule=index + 1,
                         arms=list(live.arms),
                         holdout=live.holdout,
                         learned=str(policy.get("updated")) if isinstance(policy, dict) else None,
-                        contexts=len(policy.get("contexts") or {}) if isinstance(policy, dict) else 0,
+                        contexts=len(contexts) if isinstance(contexts, dict) else 0,
                     )
                 )
             rollout = rule.get("rollout")

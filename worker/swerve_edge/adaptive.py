@@ -206,9 +206,12 @@ class Adaptive:
         for feature, digit in zip(self.features, digits, strict=True):
             if digit == "*":
                 continue
-            if not digit.isdigit() or int(digit) >= feature.buckets:
+            # Exactly the digits the edge writes ("0" up to buckets - 1): the key may come from
+            # a D1 row, and str.isdigit() also accepts "²", which int() refuses.
+            bucket = next((b for b in range(feature.buckets) if str(b) == digit), None)
+            if bucket is None:
                 return ""
-            parts.append(f"{feature.attribute}: {feature.label(int(digit))}")
+            parts.append(f"{feature.attribute}: {feature.label(bucket)}")
         return ", ".join(parts) or "everyone"
 
     def describe_weights(self, index: int) -> str:
