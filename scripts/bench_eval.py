@@ -5,7 +5,9 @@ One deterministic workload (see eval_workload.py) is evaluated by:
 - GrowthBook's Python SDK (`growthbook`), one instance with attributes set per visitor,
 - Flagsmith's `flagsmith-flag-engine`, one evaluation context per visitor (it evaluates
   every feature of the environment in one call; time is divided by the flag count),
-- Swerve's evaluator again inside Pyodide on Node (offline, npm `pyodide`).
+- Swerve's evaluator again inside every Pyodide the platform runs, on Node (offline: npm
+  `pyodide` 0.26, what the local workerd embeds, and the package.json aliases for 0.28,
+  production's default, and 314, behind a flag).
 All engines must agree on each rule outcome (rule 1, rule 2 or rollout); Swerve and
 GrowthBook must also agree on every rollout variant (same hash). Each engine gets a
 warm-up pass, then --passes rounds run one pass of every engine each, interleaved, so
@@ -14,6 +16,9 @@ median of the ratios measured within a round. For a count that ignores noise alt
 see eval_instructions.py.
 
 Usage: python scripts/bench_eval.py [--contexts N] [--passes N] [--json]
+
+In the JSON line, `pyodide_*` keys are the local runtime's Pyodide (0.26); `pyodide_versions`
+has each version's Python, microseconds per evaluation and ratios to CPython.
 """
 
 import argparse
@@ -29,6 +34,7 @@ import eval_workload as workload
 import yaml
 from flag_engine.engine import get_evaluation_result
 from growthbook import GrowthBook
+from pyodide_runtime import installed_versions
 
 from swerve.build import compiled_from_sources
 from swerve_edge.decide import decide
@@ -91,13 +97,11 @@ def flagsmith_context(base: dict, ctx: dict) -> dict:
 
 
 class Pyodide:
-    """Swerve's evaluator in Pyodide on Node, one pass per request (see pyodide_eval.mjs)."""
+    """Swerve's evaluator in one Pyodide on Node, one pass per request (see pyodide_eval.mjs)."""
 
-    def __init__(self, document: dict, attributes: list[dict], folder: Path) -> None:
-        payload = {"ruleset": document, "contexts": attributes, "now": NOW}
-        (folder / "workload.json").write_text(json.dumps(payload))
+    def __init__(self, version: str, folder: Path) -> None:
         self.proc = subprocess.Popen(
-            ["node", str(ROOT / "scripts" / "pyodide_eval.mjs"), str(folder)],
+            ["node", str(ROOT / "scripts" / "pyodide_eval.mjs"), version, str(folder)],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,
@@ -179,14 +183,17 @@ def main() -> int:
             get_evaluation_result(flagsmith_context(fs_base, ctx))
         return evaluations
 
+    versions = [v["version"] for v in installed_versions()]
     with tempfile.TemporaryDirectory() as tmp:
-        pyodide = Pyodide(document, attributes, Path(tmp))
+        payload = {"ruleset": document, "contexts": attributes, "now": NOW}
+        (Path(tmp) / "workload.json").write_text(json.dumps(payload))
+        pyodides = {v: Pyodide(v, Path(tmp)) for v in versions}
         try:
             passes = {
                 "swerve": lambda: per_eval_us(swerve_pass),
                 "growthbook": lambda: per_eval_us(growthbook_pass),
                 "flagsmith": lambda: per_eval_us(flagsmith_pass),
-                "pyodide": pyodide.one_pass,
+                **{f"pyodide {v}": p.one_pass for v, p in pyodides.items()},
             }
             for run in passes.values():  # warm-up
                 run()
@@ -195,18 +202,36 @@ def main() -> int:
                 for name, run in passes.items():
                     runs[name].append(run())
         finally:
-            pyodide.close()
+            for p in pyodides.values():
+                p.close()
+    local = f"pyodide {versions[0]}"
+    runs["pyodide"] = runs[local]
     results = {name: statistics.median(values) for name, values in runs.items()}
     rounds = list(zip(*runs.values(), strict=True))
     names = list(runs)
     in_round = {
         "fastest_peer": [min(r[names.index("growthbook")], r[names.index("flagsmith")]) / r[0] for r in rounds],
-        "pyodide": [r[names.index("pyodide")] / r[0] for r in rounds],
+        **{f"pyodide {v}": [r[names.index(f"pyodide {v}")] / r[0] for r in rounds] for v in versions},
     }
+    in_round["pyodide"] = in_round[local]
     ratios = {name: statistics.median(values) for name, values in in_round.items()}
     for name, values in runs.items():
-        print(f"{name:>10}: {results[name]:8.3f} us/eval  (passes: {', '.join(f'{v:.3f}' for v in values)})")
-    print(f"Pyodide: Python {pyodide.info['python']} on Node; ruleset load {pyodide.info['load_ms']:.1f} ms there")
+        if name != "pyodide":
+            print(f"{name:>15}: {results[name]:8.3f} us/eval  (passes: {', '.join(f'{v:.3f}' for v in values)})")
+    by_version = {}
+    for v, p in pyodides.items():
+        name = f"pyodide {v}"
+        by_version[v] = {
+            "python": p.info["python"],
+            "us_per_eval": round(results[name], 4),
+            "ratio": round(results[name] / results["swerve"], 2),
+            "ratio_in_round_median": round(ratios[name], 2),
+            "ruleset_load_ms": round(p.info["load_ms"], 1),
+        }
+        print(
+            f"Pyodide {v} (Python {p.info['python']}) on Node: {ratios[name]:.2f}x CPython "
+            f"(median of in-round ratios); ruleset load {p.info['load_ms']:.1f} ms there"
+        )
     fastest_peer = min(results["growthbook"], results["flagsmith"])
     print(
         f"ratios of medians: growthbook/swerve {results['growthbook'] / results['swerve']:.1f}x, "
@@ -217,7 +242,7 @@ def main() -> int:
         "median of in-round ratios: "
         f"fastest peer/swerve {ratios['fastest_peer']:.1f}x "
         f"(rounds: {', '.join(f'{v:.1f}' for v in in_round['fastest_peer'])}), "
-        f"pyodide/cpython {ratios['pyodide']:.2f}x "
+        f"pyodide {versions[0]}/cpython {ratios['pyodide']:.2f}x "
         f"(rounds: {', '.join(f'{v:.2f}' for v in in_round['pyodide'])})"
     )
     if args.json:
@@ -232,7 +257,8 @@ def main() -> int:
                     "speedup_in_round_median": round(ratios["fastest_peer"], 2),
                     "pyodide_ratio": round(results["pyodide"] / results["swerve"], 2),
                     "pyodide_ratio_in_round_median": round(ratios["pyodide"], 2),
-                    "ruleset_load_ms_pyodide": round(pyodide.info["load_ms"], 1),
+                    "ruleset_load_ms_pyodide": by_version[versions[0]]["ruleset_load_ms"],
+                    "pyodide_versions": by_version,
                     "agree": agree,
                     "mismatches": mismatches,
                     "evaluations_per_pass": evaluations,
