@@ -215,3 +215,37 @@ def test_transport_classifies_failures_and_retries_rate_limits() -> None:
 
     with pytest.raises(KvError, match=r"not-authenticated.*CLOUDFLARE_API_TOKEN"):
         WranglerKv("wrangler", remote=True, runner=unauthenticated, sleep=sleeps.append).put("current", "x")
+
+
+def test_history_columns_hold_a_long_author() -> None:
+    entries = [
+        publish.Pointer(version=1, hash="sha256:" + "a" * 64, author="ann", message="first", time="2026-11-20T10:00Z"),
+        publish.Pointer(
+            version=2,
+            hash="sha256:" + "b" * 64,
+            parent=1,
+            author="release-bot@ci.example.com (scheduled advance)",
+            message="ramp",
+            time="2026-11-21T10:00Z",
+            action="ramp",
+        ),
+        publish.Pointer(
+            version=1,
+            hash="sha256:" + "a" * 64,
+            author="ann",
+            message="undo",
+            time="2026-11-22T10:00Z",
+            action="rollback",
+        ),
+    ]
+    lines = publish.render_history(entries, entries[2]).splitlines()
+    assert [line[0] for line in lines] == ["*", " ", " "]
+    assert "rollback to v1" in lines[0] and "v2 ramp" in lines[1]
+    # Every hash starts in the same column, whatever the author's length.
+    columns = {
+        line.index(short) for line, short in zip(lines, ["aaaaaaaaaaaa", "bbbbbbbbbbbb", "aaaaaaaaaaaa"], strict=True)
+    }
+    assert len(columns) == 1
+    assert {line.rindex(message) for line, message in zip(lines, ["undo", "ramp", "first"], strict=True)} == {
+        columns.pop() + 14
+    }

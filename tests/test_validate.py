@@ -81,3 +81,28 @@ def test_invalid_yaml_names_the_line(tmp_path: Path) -> None:
     result = run_cli("validate", str(rule))
     assert result.returncode == 1
     assert f"{rule}:4: error: invalid YAML" in result.stderr
+
+
+def test_an_operator_without_its_dollar_is_a_located_warning(tmp_path: Path) -> None:
+    rule = tmp_path / "r.yaml"
+    rule.write_text(
+        "flags:\n"
+        "  f:\n"
+        "    owner: a@b.c\n"
+        "    expires: 2030-01-01\n"
+        "    variants: { a: {}, b: {} }\n"
+        "    default: a\n"
+        "    rules:\n"
+        "      - when:\n"
+        "          user.plan: { in: [pro] }\n"
+        "        variant: b\n"
+    )
+    lenient = run_cli("validate", str(rule))
+    assert lenient.returncode == 0, lenient.stderr
+    assert "1 warning(s)" in lenient.stdout
+    (line,) = [line for line in lenient.stderr.splitlines() if ": warning: " in line]
+    assert line.startswith(f"{rule}:9: warning: flags.f.rules[0].when.user.plan.in: ")
+    assert "write `$in`" in line
+    strict = run_cli("validate", str(rule), "--strict")
+    assert strict.returncode == 1
+    assert f"{rule}:9: error: flags.f.rules[0].when.user.plan.in: " in strict.stderr
