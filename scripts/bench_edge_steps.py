@@ -8,10 +8,12 @@ workerd, measured interleaved against a JavaScript pass-through:
   respond      + response headers and a new Response (no HTMLRewriter);
   swerve       the real worker/entry.py: + HTMLRewriter with 3 rewrites and the bootstrap.
 For each: the first request's time, p50/p95/p99 added over the pass-through, and what the
-step adds over the previous one. The step variants call worker/entry.py's own helpers (see
-entry_steps.py), so this reruns as the entry changes.
+step adds over the previous one; with --rss N, workerd's resident memory once each variant
+has served N requests (which step brings the memory over the bare forwarder's). The step
+variants call worker/entry.py's own helpers (see entry_steps.py), so this reruns as the
+entry changes.
 
-Usage: python scripts/bench_edge_steps.py [--requests N] [--rps] [--json]
+Usage: python scripts/bench_edge_steps.py [--requests N] [--rps] [--rss N] [--json]
 """
 
 import argparse
@@ -45,6 +47,7 @@ def main() -> int:
     parser.add_argument("--requests", type=int, default=400, help="measured sequential requests per variant")
     parser.add_argument("--warmup", type=int, default=40, help="warm-up requests per variant")
     parser.add_argument("--rps", action="store_true", help="also measure requests/s with 8 keep-alive clients")
+    parser.add_argument("--rss", type=int, default=0, metavar="N", help="read workerd's RSS after N requests each")
     parser.add_argument("--json", action="store_true", help="print one JSON object as the last line")
     args = parser.parse_args()
 
@@ -75,6 +78,11 @@ def main() -> int:
                         result = target.load(8, seconds=2)
                         rounds[name].append(result["requests"] / result["seconds"])
                 rps = {name: statistics.median(values) for name, values in rounds.items()}
+            rss = {}
+            for name, target in targets.items() if args.rss else ():
+                if target.sent < args.rss:
+                    target.load(8, requests=args.rss - target.sent)
+                rss[name] = target.rss_mb()
         finally:
             for edge in edges.values():
                 edge.close()
@@ -85,15 +93,20 @@ def main() -> int:
     print(f"{args.requests} measured sequential requests per variant after {args.warmup} warm-up, interleaved")
     print(f"js pass-through p50 {stats['js'][50]:.2f} ms; below, what each variant adds over it")
     print(
-        f"{'':>12}  {'p50':>6} {'p95':>6} {'p99':>6}  {'step p50':>8}  {'cold ms':>8}" + ("  req/s x8" if rps else "")
+        f"{'':>12}  {'p50':>6} {'p95':>6} {'p99':>6}  {'step p50':>8}  {'cold ms':>8}"
+        + ("  req/s x8" if rps else "")
+        + ("  RSS MiB" if rss else "")
     )
     previous = None
     for name in STEPS:
         step = added[name][50] - added[previous][50] if previous else added[name][50]
         line = f"{name:>12}  " + " ".join(f"{added[name][q]:+6.2f}" for q in (50, 95, 99))
         line += f"  {step:+8.2f}  {cold_ms[name]:8.1f}" + (f"  {rps[name]:9.0f}" if rps else "")
+        line += f"  {rss[name]:7.1f}" if rss else ""
         print(line)
         previous = name
+    if rss:
+        print(f"RSS after {args.rss:,}+ requests each; js pass-through {rss['js']:.1f} MiB")
     print(
         f"Swerve's own work (swerve - bare_python, p50): {added['swerve'][50] - added['bare_python'][50]:.2f} ms; "
         f"Python's tax (bare_python, p50): {added['bare_python'][50]:.2f} ms"
@@ -106,8 +119,12 @@ def main() -> int:
             out[f"{name}_cold_ms"] = cold_ms[name]
             if rps:
                 out[f"{name}_rps_8"] = rps[name]
+            if rss:
+                out[f"{name}_rss_mb"] = rss[name]
         if rps:
             out["js_rps_8"] = rps["js"]
+        if rss:
+            out["js_rss_mb"] = rss["js"]
         print(json.dumps({k: round(v, 3) for k, v in out.items()}))
     return 0
 
