@@ -24,7 +24,6 @@ Usage: python scripts/bench_edge.py [--requests N] [--rss-requests N] [--json]
 
 import argparse
 import json
-import statistics
 import sys
 import tempfile
 from pathlib import Path
@@ -39,10 +38,12 @@ from edge_targets import (
     growthbook_payload,
     interleaved,
     percentile,
+    rss_after,
     start_baselines,
     start_origin,
     swerve_document,
     swerve_variables,
+    throughput,
 )
 
 from swerve.local_runtime import LocalEdge
@@ -107,18 +108,10 @@ def main() -> int:
             if b'id="swerve-flags"' not in body or b'id="chat"' in body:
                 raise SystemExit("Swerve did not rewrite the page: check the ruleset")
             interleaved(list(targets.values()), args.warmup, args.requests)
-            rps: dict[str, list[float]] = {name: [] for name in EDGES}
-            for _ in range(args.rounds):
-                for name in EDGES:
-                    result = targets[name].load(args.clients, seconds=args.seconds)
-                    rps[name].append(result["requests"] / result["seconds"])
-            rss = {}
-            for name in EDGES:
-                target = targets[name]
-                if target.sent < args.rss_requests:
-                    target.load(args.clients, requests=args.rss_requests - target.sent)
-                rss[name] = target.rss_mb()
-                served = target.sent
+            workers = {name: targets[name] for name in EDGES}
+            rps = throughput(workers, args.clients, args.rounds, args.seconds)
+            rss = rss_after(workers, args.rss_requests, args.clients)
+            served = workers[EDGES[-1]].sent
         finally:
             for edge in edges.values():
                 edge.close()
@@ -126,7 +119,6 @@ def main() -> int:
 
     stats = {name: {q: percentile(t.samples, q) for q in (50, 95, 99)} for name, t in targets.items()}
     added = {name: {q: stats[name][q] - stats["js"][q] for q in (50, 95, 99)} for name in targets}
-    throughput = {name: statistics.median(values) for name, values in rps.items()}
     print(
         f"page: {len(PAGE):,} bytes; Swerve: 50 flags, {len(REWRITES)} rewrites + bootstrap; GrowthBook: 1 experiment"
     )
@@ -138,7 +130,7 @@ def main() -> int:
         print(f"{name:>12}  {spread} |                {more}  ms")
     print(f"\n{'':>12}  {'cold ms':>8} {f'req/s x{args.clients}':>11} {'RSS MiB':>8}")
     for name in EDGES:
-        print(f"{name:>12}  {cold_ms[name]:8.1f} {throughput[name]:11.0f} {rss[name]:8.1f}")
+        print(f"{name:>12}  {cold_ms[name]:8.1f} {rps[name]:11.0f} {rss[name]:8.1f}")
     print(f"(req/s: median of {args.rounds} rounds of {args.seconds:g} s; RSS after {served:,}+ requests each)")
 
     recording = stats["swerve"][50] - stats["no_stats"][50]
@@ -152,8 +144,8 @@ def main() -> int:
             f"{added['swerve'][50]:.2f} vs {0.5 * added['growthbook'][50]:.2f} ms",
         ),
         "req/s >= 60% of bare python": (
-            throughput["swerve"] >= 0.6 * throughput["bare_python"],
-            f"{throughput['swerve'] / throughput['bare_python']:.0%}",
+            rps["swerve"] >= 0.6 * rps["bare_python"],
+            f"{rps['swerve'] / rps['bare_python']:.0%}",
         ),
         "RSS <= bare python + 15 MiB": (
             rss["swerve"] <= rss["bare_python"] + 15,
@@ -180,10 +172,10 @@ def main() -> int:
             "recording_p50_ms": recording,
             "js_p50_ms": stats["js"][50],
             "origin_p50_ms": stats["origin"][50],
-            "swerve_rps_8": throughput["swerve"],
-            "bare_python_rps_8": throughput["bare_python"],
-            "js_rps_8": throughput["js"],
-            "growthbook_rps_8": throughput["growthbook"],
+            "swerve_rps_8": rps["swerve"],
+            "bare_python_rps_8": rps["bare_python"],
+            "js_rps_8": rps["js"],
+            "growthbook_rps_8": rps["growthbook"],
             "rss_swerve_mb": rss["swerve"],
             "rss_bare_python_mb": rss["bare_python"],
             "rss_js_mb": rss["js"],

@@ -14,7 +14,6 @@ Usage: python scripts/bench_edge_ab.py [--requests N] [--rps] REV[=LABEL] ...
 
 import argparse
 import os
-import statistics
 import subprocess
 import sys
 import tarfile
@@ -32,6 +31,7 @@ from edge_targets import (
     start_origin,
     swerve_document,
     swerve_variables,
+    throughput,
 )
 
 from swerve.local_runtime import LocalEdge
@@ -83,14 +83,7 @@ def main() -> int:
                 name: (edge.workerd_cpu_seconds() - cpu_before[name]) * 1000 / args.requests
                 for name, edge in edges.items()
             }
-            rps: dict[str, float] = {}
-            if args.rps:
-                rounds: dict[str, list[float]] = {name: [] for name in targets}
-                for _ in range(3):
-                    for name, target in targets.items():
-                        result = target.load(8, seconds=2)
-                        rounds[name].append(result["requests"] / result["seconds"])
-                rps = {name: statistics.median(values) for name, values in rounds.items()}
+            rps = throughput(targets) if args.rps else {}
         finally:
             for edge in edges.values():
                 edge.close()

@@ -18,7 +18,6 @@ Usage: python scripts/bench_edge_steps.py [--requests N] [--rps] [--rss N] [--js
 
 import argparse
 import json
-import statistics
 import sys
 import tempfile
 from pathlib import Path
@@ -31,10 +30,12 @@ from edge_targets import (
     cold,
     interleaved,
     percentile,
+    rss_after,
     start_baselines,
     start_origin,
     swerve_document,
     swerve_variables,
+    throughput,
 )
 
 from swerve.local_runtime import LocalEdge
@@ -70,19 +71,8 @@ def main() -> int:
                 name: cold(target, HEADLINE if name == "swerve" else PAGE[-200:]) for name, target in targets.items()
             }
             interleaved(list(targets.values()), args.warmup, args.requests)
-            rps = {}
-            if args.rps:
-                rounds: dict[str, list[float]] = {name: [] for name in targets}
-                for _ in range(3):
-                    for name, target in targets.items():
-                        result = target.load(8, seconds=2)
-                        rounds[name].append(result["requests"] / result["seconds"])
-                rps = {name: statistics.median(values) for name, values in rounds.items()}
-            rss = {}
-            for name, target in targets.items() if args.rss else ():
-                if target.sent < args.rss:
-                    target.load(8, requests=args.rss - target.sent)
-                rss[name] = target.rss_mb()
+            rps = throughput(targets) if args.rps else {}
+            rss = rss_after(targets, args.rss) if args.rss else {}
         finally:
             for edge in edges.values():
                 edge.close()

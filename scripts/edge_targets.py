@@ -7,6 +7,7 @@ GrowthBook's edge app) and bench_edge_steps.py (Swerve's entry cut after each st
 import http.client
 import http.server
 import json
+import statistics
 import subprocess
 import threading
 import time
@@ -180,6 +181,29 @@ def interleaved(targets: list[Target], warmup: int, requests: int) -> None:
     for _ in range(requests):
         for target in targets:
             target.samples.append(target.request()[0])
+
+
+def throughput(targets: dict[str, Target], clients: int = 8, rounds: int = 3, seconds: float = 2.0) -> dict[str, float]:
+    """Requests/s of each target with ``clients`` keep-alive clients: the median of ``rounds``.
+
+    Each round loads every target once in turn, so machine noise falls on all alike.
+    """
+    runs: dict[str, list[float]] = {name: [] for name in targets}
+    for _ in range(rounds):
+        for name, target in targets.items():
+            result = target.load(clients, seconds=seconds)
+            runs[name].append(result["requests"] / result["seconds"])
+    return {name: statistics.median(values) for name, values in runs.items()}
+
+
+def rss_after(targets: dict[str, Target], requests: int, clients: int = 8) -> dict[str, float]:
+    """workerd's resident memory (MiB) of each target once it has served at least ``requests``."""
+    rss = {}
+    for name, target in targets.items():
+        if target.sent < requests:
+            target.load(clients, requests=requests - target.sent)
+        rss[name] = target.rss_mb()
+    return rss
 
 
 def cold(target: Target, check: bytes | None = None) -> float:
