@@ -16,11 +16,35 @@ from conftest import ROOT
 AUTHOR = "robot@example.com"
 
 
+def run_swerve(
+    *args: str,
+    cwd: Path = ROOT,
+    env: dict[str, str | None] | None = None,
+    persist: Path | None = None,
+    timeout: float = 180,
+) -> subprocess.CompletedProcess[str]:
+    """Run ``swerve ARGS`` in ``cwd`` to the end, with ``--persist-to PERSIST`` when given.
+
+    The environment is this process's with ``SWERVE_AUTHOR`` set, then ``env`` on top (None
+    removes a variable).
+    """
+    full = {**os.environ, "SWERVE_AUTHOR": AUTHOR, **(env or {})}
+    command = [sys.executable, "-m", "swerve.cli", *args]
+    if persist is not None:
+        command += ["--persist-to", str(persist)]
+    return subprocess.run(
+        command,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={k: v for k, v in full.items() if v is not None},
+    )
+
+
 def swerve(*args: str, persist: Path) -> subprocess.CompletedProcess[str]:
     """Run ``swerve ARGS --persist-to PERSIST`` to the end."""
-    env = {**os.environ, "SWERVE_AUTHOR": AUTHOR}
-    command = [sys.executable, "-m", "swerve.cli", *args, "--persist-to", str(persist)]
-    return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=180, env=env)
+    return run_swerve(*args, persist=persist)
 
 
 def kill_at(step: str, *args: str, author: str = AUTHOR) -> None:

@@ -6,20 +6,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+from cli_support import run_swerve
 from conftest import ROOT
 
 from swerve.cli import version
 
 
 def swerve(*args: str, cwd: Path = ROOT, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "swerve.cli", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=180,
-        env={**os.environ, **(env or {})},
-    )
+    return run_swerve(*args, cwd=cwd, env=env)
 
 
 def test_bare_swerve_prints_help_and_succeeds() -> None:

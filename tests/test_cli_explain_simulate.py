@@ -6,6 +6,7 @@ import subprocess
 import sys
 from functools import partial
 
+from cli_support import run_swerve
 from conftest import DEMO_RULES, ROOT
 
 from swerve.build import compiled_from_sources
@@ -14,9 +15,7 @@ from swerve_edge.summary import Summary
 
 
 def swerve(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "swerve.cli", *args], cwd=ROOT, capture_output=True, text=True, timeout=120
-    )
+    return run_swerve(*args, timeout=120)
 
 
 def demo(*args: str) -> subprocess.CompletedProcess[str]:

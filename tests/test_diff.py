@@ -3,11 +3,11 @@
 import json
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from conftest import DEMO_RULES, FIXTURES, ROOT
+from cli_support import run_swerve
+from conftest import DEMO_RULES, FIXTURES
 
 from swerve import diff
 from swerve.build import compiled_from_sources
@@ -15,9 +15,7 @@ from swerve.live_edits import kill, set_weights
 
 
 def swerve(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "swerve.cli", *args], cwd=ROOT, capture_output=True, text=True, timeout=120
-    )
+    return run_swerve(*args, timeout=120)
 
 
 @pytest.fixture

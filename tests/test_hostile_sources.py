@@ -6,9 +6,9 @@ at their line; and what validate lets through, compile and explain can handle.
 """
 
 import subprocess
-import sys
 from pathlib import Path
 
+from cli_support import run_swerve
 from conftest import FIXTURES, ROOT
 
 from swerve.sources import MAX_DEPTH, MAX_VALUES
@@ -16,9 +16,7 @@ from swerve.sources import MAX_DEPTH, MAX_VALUES
 
 def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
     # A timeout, not a timing: without the bounds these runs grow memory or recurse until they die.
-    return subprocess.run(
-        [sys.executable, "-m", "swerve.cli", *args], cwd=ROOT, capture_output=True, text=True, timeout=60
-    )
+    return run_swerve(*args, timeout=60)
 
 
 def only_error(result: subprocess.CompletedProcess[str], file: Path) -> tuple[int, str]:

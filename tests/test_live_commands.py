@@ -1,13 +1,12 @@
 """`swerve status`, `kill`, `unkill`, `set` and `explain --from current`: live changes without editing rules/."""
 
 import datetime
-import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from cli_support import run_swerve
 from conftest import FIXTURES, ROOT
 
 from swerve import live_edits, status
@@ -80,10 +79,7 @@ def test_status_shows_what_the_edge_does(example_document: dict) -> None:
 
 
 def swerve(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "SWERVE_AUTHOR": "tester@example.com"}
-    return subprocess.run(
-        [sys.executable, "-m", "swerve.cli", *args], cwd=cwd, capture_output=True, text=True, timeout=180, env=env
-    )
+    return run_swerve(*args, cwd=cwd, env={"SWERVE_AUTHOR": "tester@example.com"})
 
 
 def test_one_command_changes_are_versions_with_history(tmp_path: Path) -> None:

@@ -4,14 +4,12 @@ The demo site behind the Worker (workerd, local KV written by `swerve push`); th
 comes from the CLI reading that KV. Screenshots go to out/screenshots/ as test artifacts.
 """
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from browser_support import PERSON, VIEW, shoot
-from conftest import DEMO_RULES, ROOT
+from cli_support import run_swerve
+from conftest import DEMO_RULES
 from playwright.sync_api import Browser
 from test_browser import STANDARD, TRIAL
 
@@ -24,14 +22,7 @@ NEW_HEADLINE = "Ship the right page to every visitor"
 
 
 def swerve(*args: str, persist: Path) -> str:
-    result = subprocess.run(
-        [sys.executable, "-m", "swerve.cli", *args, "--persist-to", str(persist)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=180,
-        env={**os.environ, "SWERVE_PREVIEW_KEY": KEY, "SWERVE_AUTHOR": "browser-test"},
-    )
+    result = run_swerve(*args, persist=persist, env={"SWERVE_PREVIEW_KEY": KEY, "SWERVE_AUTHOR": "browser-test"})
     assert result.returncode == 0, result.stderr
     return result.stdout.strip()
 

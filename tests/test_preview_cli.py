@@ -2,15 +2,14 @@
 
 import datetime
 import json
-import os
 import shutil
 import subprocess
-import sys
 import time
 import urllib.parse
 from pathlib import Path
 
 import pytest
+from cli_support import run_swerve
 from conftest import DEMO_RULES, ROOT
 
 from swerve import dev_vars, live_edits, preview_links
@@ -105,12 +104,7 @@ def test_dev_vars_gain_the_secrets_they_lack(tmp_path: Path) -> None:
 
 
 def swerve(*args: str, cwd: Path, key: str | None = KEY) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k != "SWERVE_PREVIEW_KEY"}
-    if key is not None:
-        env["SWERVE_PREVIEW_KEY"] = key
-    return subprocess.run(
-        [sys.executable, "-m", "swerve.cli", *args], cwd=cwd, capture_output=True, text=True, timeout=180, env=env
-    )
+    return run_swerve(*args, cwd=cwd, env={"SWERVE_PREVIEW_KEY": key})
 
 
 def test_the_command_prints_a_link_the_worker_accepts(tmp_path: Path) -> None:

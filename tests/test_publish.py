@@ -1,16 +1,14 @@
 """Publishing to real local KV (Miniflare's storage, as wrangler keeps it), and the Worker reading it."""
 
 import json
-import os
 import shutil
 import subprocess
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from cli_support import kill_at
+from cli_support import kill_at, run_swerve
 from conftest import FIXTURES, ROOT
 from edge_support import Client, Origin
 
@@ -24,10 +22,7 @@ NAMESPACE = "00000000000000000000000000000000"  # wrangler.toml's SWERVE_RULES i
 
 
 def swerve(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    full = {**os.environ, "SWERVE_AUTHOR": "tester@example.com", **(env or {})}
-    return subprocess.run(
-        [sys.executable, "-m", "swerve.cli", *args], cwd=ROOT, capture_output=True, text=True, timeout=180, env=full
-    )
+    return run_swerve(*args, env={"SWERVE_AUTHOR": "tester@example.com", **(env or {})})
 
 
 @pytest.fixture

@@ -6,10 +6,10 @@ and must produce exactly those errors.
 
 import datetime
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from cli_support import run_swerve
 from conftest import DEMO_RULES, FIXTURES, ROOT
 
 from swerve.validate import validate
@@ -18,9 +18,7 @@ INVALID = sorted((FIXTURES / "invalid").glob("*.yaml"))
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "swerve.cli", *args], cwd=ROOT, capture_output=True, text=True, timeout=60
-    )
+    return run_swerve(*args, timeout=60)
 
 
 def expectations(path: Path) -> list[tuple[int, str, str]]:
