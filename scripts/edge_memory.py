@@ -5,7 +5,7 @@ Runs the edge's own pure code (what `worker/entry.py` imports, `load_ruleset`,
 (Node, offline), and reports after each phase the WebAssembly heap (linear memory never
 shrinks, so a phase's peak stays in the isolate's memory for good) and Python's own
 allocations (tracemalloc: what is held now, and the peak within the phase). For reference
-the same phases run in this CPython (tracemalloc only).
+the same phases run in CPython, each interpreter in a fresh process (tracemalloc only).
 
 Phases: `start` (the interpreter, nothing imported), `imports` (the modules the entry
 imports), `ruleset` (the 50-flag version loaded and its evaluator compiled), `requests`
@@ -20,31 +20,30 @@ Usage: python scripts/edge_memory.py [--requests N] [--checkpoints N,N,...] [--j
 """
 
 import argparse
+import ast
 import json
+import subprocess
 import sys
 import tempfile
 import urllib.request
 from pathlib import Path
 
-ENTRY_MODULES = [
-    "swerve_edge.html_ops",
-    "swerve_edge.preview",
-    "swerve_edge.charset",
-    "swerve_edge.config",
-    "swerve_edge.http",
-    "swerve_edge.loader",
-    "swerve_edge.operations",
-    "swerve_edge.outcomes",
-    "swerve_edge.plan",
-    "swerve_edge.ruleset",
-    "swerve_edge.skips",
-    "swerve_edge.tally",
-]
-BROWSER = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36"
+ENTRY = Path(__file__).resolve().parent.parent / "worker" / "entry.py"
 MIB = 1024 * 1024
 
 
-def measure(document_path: str, requests: int) -> dict:
+def entry_modules() -> list[str]:
+    """The ``swerve_edge`` modules worker/entry.py imports, read off its source."""
+    found = []
+    for node in ast.parse(ENTRY.read_text()).body:
+        if isinstance(node, ast.ImportFrom) and node.module == "swerve_edge":
+            found += [f"swerve_edge.{alias.name}" for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("swerve_edge."):
+            found.append(node.module)
+    return found
+
+
+def measure(document_path: str, requests: int, user_agent: str) -> dict:
     """The phases in this interpreter: {phase: {"heap_mb", "held_mb", "peak_mb"}}."""
     import gc
     import importlib
@@ -72,7 +71,7 @@ def measure(document_path: str, requests: int) -> dict:
         document = json.load(f)
     tracemalloc.start()
     mark("start")
-    for name in ENTRY_MODULES:
+    for name in entry_modules():
         importlib.import_module(name)
     mark("imports")
     from swerve_edge.config import load_config
@@ -86,7 +85,7 @@ def measure(document_path: str, requests: int) -> dict:
     jar: dict[int, str] = {}
     for i in range(requests):
         visitor = i % (requests // 2 or 1)
-        headers = {"user-agent": BROWSER, "accept": "text/html", "sec-fetch-dest": "document"}
+        headers = {"user-agent": user_agent, "accept": "text/html", "sec-fetch-dest": "document"}
         if visitor in jar:
             headers["cookie"] = jar[visitor]
         facts = Facts("https://www.example.com/", "GET", headers, {"country": "DE"}, 10, 3, 1_800_000_000 + i)
@@ -98,13 +97,13 @@ def measure(document_path: str, requests: int) -> dict:
 
 
 def _inside(args: list[str]) -> int:
-    print(json.dumps({"python": sys.version.split()[0], "phases": measure(args[0], int(args[1]))}))
+    print(json.dumps({"python": sys.version.split()[0], "phases": measure(args[0], int(args[1]), args[2])}))
     return 0
 
 
 def in_workerd(checkpoints: list[int]) -> list[dict]:
     """[{"requests", "heap_mb", "rss_mb"}] for the real entry in the pinned workerd."""
-    from edge_targets import APPS, Target, start_origin, swerve_document, swerve_variables
+    from edge_targets import APPS, Target, rss_after, start_origin, swerve_document, swerve_variables
 
     from swerve.local_runtime import LocalEdge
 
@@ -120,10 +119,9 @@ def in_workerd(checkpoints: list[int]) -> list[dict]:
             target = Target("swerve", base, edge)
             target.request()
             for upto in [1, *checkpoints]:
-                if target.sent < upto:
-                    target.load(8, requests=upto - target.sent)
+                rss = rss_after({"swerve": target}, upto)["swerve"]
                 heap = int(urllib.request.urlopen(base + "/__heap", timeout=30).read())
-                rows.append({"requests": target.sent, "heap_mb": heap / MIB, "rss_mb": target.rss_mb()})
+                rows.append({"requests": target.sent, "heap_mb": heap / MIB, "rss_mb": rss})
         finally:
             edge.close()
             origin.shutdown()
@@ -145,13 +143,16 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "document.json"
         path.write_text(json.dumps(edge_targets.swerve_document(Path(tmp))))
-        results["cpython"] = {"python": sys.version.split()[0], "phases": measure(str(path), args.requests)}
+        inside = ["--inside", str(path), str(args.requests), edge_targets.BROWSER]
+        # Each interpreter starts fresh, so the imports phase sees every module load (this one has them).
+        runs = {"cpython": subprocess.run([sys.executable, __file__, *inside], capture_output=True, text=True)}
         for v in installed_versions():
-            done = run_in_pyodide(v["version"], __file__, ["--inside", path, args.requests], mounts=[tmp])
+            runs[f"pyodide {v['version']}"] = run_in_pyodide(v["version"], __file__, inside, mounts=[tmp])
+        for name, done in runs.items():
             if done.returncode != 0:
                 print(done.stdout, done.stderr, file=sys.stderr)
                 return 1
-            results[f"pyodide {v['version']}"] = json.loads(done.stdout.strip().splitlines()[-1])
+            results[name] = json.loads(done.stdout.strip().splitlines()[-1])
     print(f"{args.requests} page views; MiB after each phase (Python held / peak within the phase / wasm heap)")
     for name, result in results.items():
         cells = []
